@@ -1,0 +1,20 @@
+// Bundles each CLI into one CommonJS file under dist/. One file per tool means Node
+// resolves no module tree at start-up: dkr-ls's whole cost is its own code and clipanion.
+import { build } from 'esbuild';
+
+const common = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  // ssh2 is only reached for ssh:// engines and carries native optional parts.
+  external: ['ssh2', 'cpu-features'],
+};
+
+await Promise.all([
+  build({ ...common, entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node20' }),
+  // The tool image runs Alpine 3.10's Node 10: same code, syntax lowered for it.
+  build({ ...common, entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.node10.cjs', target: 'node10' }),
+  build({ ...common, entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20' }),
+]);
