@@ -12,9 +12,11 @@ const common = {
   external: ['ssh2', 'cpu-features'],
 };
 
-await Promise.all([
-  build({ ...common, entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node20' }),
+const bundles = [
+  { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node20' },
   // The tool image runs Alpine 3.10's Node 10: same code, syntax lowered for it.
-  build({ ...common, entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.node10.cjs', target: 'node10' }),
-  build({ ...common, entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20' }),
-]);
+  { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.node10.cjs', target: 'node10' },
+  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20' },
+];
+
+await Promise.all(bundles.map((bundle) => build({ ...common, ...bundle })));

@@ -1,0 +1,33 @@
+// The health state machine, HAProxy's: a member goes down after `fall` failed checks
+// in a row and comes back after `rise` good ones. Pure, so tests drive it with tables.
+
+export interface HealthConfig {
+  rise: number;
+  fall: number;
+}
+
+export interface Health {
+  /** undefined until the first check: a new member enters on its first good check. */
+  up: boolean | undefined;
+  successes: number;
+  failures: number;
+}
+
+export const UNKNOWN: Health = { up: undefined, successes: 0, failures: 0 };
+
+export function nextHealth(health: Health, ok: boolean, config: HealthConfig): Health {
+  if (health.up === undefined) {
+    return ok ? { up: true, successes: 1, failures: 0 } : { up: false, successes: 0, failures: 1 };
+  }
+  if (ok) {
+    const successes = health.successes + 1;
+    return { up: health.up || successes >= config.rise, successes, failures: 0 };
+  }
+  const failures = health.failures + 1;
+  return { up: health.up && failures < config.fall, successes: 0, failures };
+}
+
+/** A refused or unreachable connection: down at once, and `rise` good checks to return. */
+export function passiveFailure(config: HealthConfig): Health {
+  return { up: false, successes: 0, failures: config.fall };
+}

@@ -1,0 +1,182 @@
+// The balancer's member list: idempotent edits and one atomic swap of the rotation,
+// as undici's BalancedPool and Traefik's HandlerSwitcher do. A request that already
+// picked a member keeps it; edits only change what the next pick sees.
+import { type Health, type HealthConfig, UNKNOWN, nextHealth, passiveFailure } from './health.js';
+
+export interface MemberAddress {
+  id: string;
+  name: string;
+  ip: string;
+  port: number;
+}
+
+/** pending: not yet checked or not yet holding the list; draining: fenced for removal. */
+export type MemberState = 'pending' | 'up' | 'down' | 'draining';
+
+export interface Member extends MemberAddress {
+  readonly state: MemberState;
+  readonly health: Health;
+  readonly inflight: number;
+  /** Set when the member holds the current list and may enter rotation once healthy. */
+  readonly ready: boolean;
+}
+
+interface Entry extends MemberAddress {
+  health: Health;
+  inflight: number;
+  ready: boolean;
+  draining: boolean;
+  idleWaiters: (() => void)[];
+}
+
+export interface Transition {
+  id: string;
+  from: MemberState;
+  to: MemberState;
+}
+
+function stateOf(entry: Entry): MemberState {
+  if (entry.draining) return 'draining';
+  if (entry.health.up === true) return entry.ready ? 'up' : 'pending';
+  if (entry.health.up === false) return 'down';
+  return 'pending';
+}
+
+export class MemberSet {
+  private readonly entries = new Map<string, Entry>();
+  private rotationList: readonly Member[] = [];
+  private cursor = 0;
+  private readonly config: HealthConfig;
+  private readonly onTransition: (t: Transition) => void;
+
+  constructor(config: HealthConfig, onTransition: (t: Transition) => void = () => {}) {
+    this.config = config;
+    this.onTransition = onTransition;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Members in rotation: a fresh array after every change, never mutated in place. */
+  get rotation(): readonly Member[] {
+    return this.rotationList;
+  }
+
+  get(id: string): Member | undefined {
+    const entry = this.entries.get(id);
+    return entry && this.view(entry);
+  }
+
+  list(): Member[] {
+    return [...this.entries.values()].map((entry) => this.view(entry));
+  }
+
+  /** Adds a member, or updates its address; a known member keeps its health. */
+  upsert(address: MemberAddress): void {
+    const entry = this.entries.get(address.id);
+    if (entry) {
+      if (entry.ip === address.ip && entry.port === address.port && entry.name === address.name) return;
+      this.edit(entry, () => Object.assign(entry, address));
+      return;
+    }
+    this.entries.set(address.id, { ...address, health: UNKNOWN, inflight: 0, ready: false, draining: false, idleWaiters: [] });
+    this.swap();
+  }
+
+  remove(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    for (const wake of entry.idleWaiters.splice(0)) wake();
+    this.swap();
+  }
+
+  /** Marks that the member holds the current list: it may now enter rotation. */
+  setReady(id: string, ready: boolean): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.ready === ready) return;
+    this.edit(entry, () => (entry.ready = ready));
+  }
+
+  /** Takes a member out of rotation for good; requests in flight keep it. */
+  fence(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.draining) return;
+    this.edit(entry, () => (entry.draining = true));
+  }
+
+  /** Applies an active check's result. */
+  report(id: string, ok: boolean): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.edit(entry, () => (entry.health = nextHealth(entry.health, ok, this.config)));
+  }
+
+  /** A connection to the member was refused or could not be made. */
+  reportUnreachable(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.edit(entry, () => (entry.health = passiveFailure(this.config)));
+  }
+
+  /** The next member in round-robin order, skipping `exclude`; undefined when none is left. */
+  next(exclude?: ReadonlySet<string>): Member | undefined {
+    const rotation = this.rotationList;
+    for (let i = 0; i < rotation.length; i++) {
+      const member = rotation[(this.cursor + i) % rotation.length];
+      if (exclude?.has(member.id)) continue;
+      this.cursor = (this.cursor + i + 1) % rotation.length;
+      return member;
+    }
+    return undefined;
+  }
+
+  acquire(id: string): void {
+    const entry = this.entries.get(id);
+    if (entry) entry.inflight++;
+  }
+
+  release(id: string): void {
+    const entry = this.entries.get(id);
+    if (!entry || entry.inflight === 0) return;
+    entry.inflight--;
+    if (entry.inflight === 0) for (const wake of entry.idleWaiters.splice(0)) wake();
+  }
+
+  /** Resolves true when the member has no request in flight, false when `timeoutMs` passed first. */
+  idle(id: string, timeoutMs: number): Promise<boolean> {
+    const entry = this.entries.get(id);
+    if (!entry || entry.inflight === 0) return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        entry.idleWaiters = entry.idleWaiters.filter((wake) => wake !== done);
+        resolve(false);
+      }, timeoutMs);
+      const done = (): void => {
+        clearTimeout(timer);
+        resolve(true);
+      };
+      entry.idleWaiters.push(done);
+    });
+  }
+
+  private edit(entry: Entry, change: () => void): void {
+    const from = stateOf(entry);
+    change();
+    const to = stateOf(entry);
+    if (from !== to) this.onTransition({ id: entry.id, from, to });
+    this.swap();
+  }
+
+  private swap(): void {
+    const next: Member[] = [];
+    for (const entry of this.entries.values()) if (stateOf(entry) === 'up') next.push(this.view(entry));
+    this.rotationList = next;
+  }
+
+  private view(entry: Entry): Member {
+    const { id, name, ip, port, health, inflight, ready } = entry;
+    return { id, name, ip, port, health, inflight, ready, state: stateOf(entry) };
+  }
+}

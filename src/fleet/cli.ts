@@ -1,0 +1,24 @@
+// The one place that builds fleet's CLI and turns every failure into one line on stderr.
+import { Builtins, Cli, type BaseContext } from 'clipanion';
+import { AddCommand } from './commands/add.js';
+import { DownCommand } from './commands/down.js';
+import { RemoveCommand } from './commands/remove.js';
+import { StatusCommand } from './commands/status.js';
+import { UpCommand } from './commands/up.js';
+import { runCli } from '../cli/run.js';
+
+export function buildCli(): Cli<BaseContext> {
+  const cli = new Cli({ binaryLabel: 'fleet', binaryName: 'fleet', binaryVersion: '0.1.0', enableColors: false });
+  cli.register(UpCommand);
+  cli.register(AddCommand);
+  cli.register(RemoveCommand);
+  cli.register(StatusCommand);
+  cli.register(DownCommand);
+  cli.register(Builtins.HelpCommand);
+  cli.register(Builtins.VersionCommand);
+  return cli;
+}
+
+export function run(argv: string[], context: BaseContext): Promise<number> {
+  return runCli(buildCli(), argv, context);
+}

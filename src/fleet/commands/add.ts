@@ -1,0 +1,31 @@
+import { Command } from 'clipanion';
+import { call } from '../control/client.js';
+import type { ScaleResult } from '../control/protocol.js';
+import { countOption, nameOption } from './options.js';
+import { memberLine } from './format.js';
+
+export class AddCommand extends Command {
+  static override paths = [['add']];
+
+  static override usage = Command.Usage({
+    category: 'Members',
+    description: 'add members to a running fleet',
+    details: `
+      Asks the daemon for \`--count\` more members and returns once they run, every member serves the new list and the new ones are in rotation. Prints the members it added.
+    `,
+    examples: [
+      ['Add one member', '$0 add'],
+      ['Add three members to the fleet "blue"', '$0 add --count 3 --name blue'],
+    ],
+  });
+
+  count = countOption('add');
+  name = nameOption();
+
+  async execute(): Promise<number> {
+    const result = await call<ScaleResult>(this.name, 'POST', '/scale', { delta: this.count });
+    for (const m of result.added) this.context.stdout.write(`added ${memberLine(m)}\n`);
+    this.context.stdout.write(`fleet "${this.name}" now has ${result.status.members.length} members\n`);
+    return 0;
+  }
+}

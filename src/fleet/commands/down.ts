@@ -1,0 +1,49 @@
+import { Command } from 'clipanion';
+import { call } from '../control/client.js';
+import type { DownResult } from '../control/protocol.js';
+import { Engine } from '../docker/engine.js';
+import { FleetError, isFleetError } from '../errors.js';
+import { nameOption } from './options.js';
+
+export class DownCommand extends Command {
+  static override paths = [['down']];
+
+  static override usage = Command.Usage({
+    category: 'Daemon',
+    description: "stop a fleet: the daemon exits and the fleet's containers and network are removed",
+    details: `
+      Asks the daemon to stop. When no daemon answers (it was killed), removes what that fleet left in Docker instead: its labelled containers and its network.
+    `,
+    examples: [
+      ['Stop the fleet', '$0 down'],
+      ['Stop the fleet "blue"', '$0 down --name blue'],
+    ],
+  });
+
+  name = nameOption();
+
+  async execute(): Promise<number> {
+    let result: DownResult;
+    try {
+      result = await call<DownResult>(this.name, 'POST', '/down');
+    } catch (error) {
+      if (!isFleetError(error) || error.code !== 'FLEET_NOT_RUNNING') throw error;
+      result = await this.removeLeftovers();
+    }
+    this.context.stdout.write(`fleet "${this.name}" is down: removed ${result.removedContainers} containers${result.removedNetwork ? ' and its network' : ''}\n`);
+    return 0;
+  }
+
+  // No daemon: clean up after one that died, or say there is nothing to stop.
+  private async removeLeftovers(): Promise<DownResult> {
+    const engine = new Engine();
+    await engine.ping();
+    const containers = await engine.listMembers(this.name);
+    await Promise.all(containers.map((c) => engine.stopAndRemove(c.id, 10)));
+    const removedNetwork = await engine.removeNetwork(this.name);
+    if (containers.length === 0 && !removedNetwork) {
+      throw new FleetError('FLEET_NOT_RUNNING', `fleet "${this.name}" is not running`);
+    }
+    return { removedContainers: containers.length, removedNetwork };
+  }
+}

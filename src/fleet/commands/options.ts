@@ -1,0 +1,26 @@
+// Options that several fleet commands share, validated where they are declared.
+import { Option } from 'clipanion';
+import * as t from 'typanion';
+import { DEFAULT_NAME, MAX_REPLICAS } from '../config.js';
+import { NAME_PATTERN } from '../names.js';
+
+export function nameOption() {
+  return Option.String('--name', DEFAULT_NAME, {
+    description: `The fleet's name: its containers, network and control socket are named after it (default "${DEFAULT_NAME}")`,
+    validator: t.cascade(t.isString(), [t.matchesRegExp(NAME_PATTERN)]),
+  });
+}
+
+export function countOption(verb: string) {
+  return Option.String('--count', '1', {
+    description: `How many members to ${verb} (default 1)`,
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(1, MAX_REPLICAS)]),
+  });
+}
+
+export function integerOption(name: string, fallback: number, min: number, max: number, description: string) {
+  return Option.String(name, String(fallback), {
+    description,
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(min, max)]),
+  });
+}

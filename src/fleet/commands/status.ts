@@ -1,0 +1,30 @@
+import { Command, Option } from 'clipanion';
+import { call } from '../control/client.js';
+import type { FleetStatus } from '../control/protocol.js';
+import { nameOption } from './options.js';
+import { statusTable } from './format.js';
+
+export class StatusCommand extends Command {
+  static override paths = [['status']];
+
+  static override usage = Command.Usage({
+    category: 'Members',
+    description: 'show a running fleet and its members',
+    details: `
+      Prints the fleet's address and desired size, then one row per member: name, id, IP, state (pending, up, down, draining), health, whether it serves the current list, and requests in flight. \`--json\` prints one object: \`{ "name", "desired", "port", "members": [ { "id", "name", "ip", "healthy", … } ] }\`.
+    `,
+    examples: [
+      ['Show the fleet', '$0 status'],
+      ['The same as JSON', '$0 status --json'],
+    ],
+  });
+
+  json = Option.Boolean('--json', false, { description: 'Print one JSON object instead of a table' });
+  name = nameOption();
+
+  async execute(): Promise<number> {
+    const status = await call<FleetStatus>(this.name, 'GET', '/status', undefined, 10_000);
+    this.context.stdout.write(this.json ? JSON.stringify(status) + '\n' : statusTable(status));
+    return 0;
+  }
+}

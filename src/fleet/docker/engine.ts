@@ -1,0 +1,300 @@
+// Everything fleet asks of Docker, on dockerode. This is one of the two edges that
+// touch IO; the planner and the balancer never see a dockerode type.
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import pRetry, { AbortError } from 'p-retry';
+import { FleetError, messageOf } from '../errors.js';
+import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, engineAddress, memberName, networkName } from '../names.js';
+import type { ObservedContainer } from '../reconcile/plan.js';
+
+export interface MemberSpec {
+  fleet: string;
+  image: string;
+  /** Extra labels, e.g. a test run's own. */
+  labels?: Record<string, string>;
+}
+
+export interface FleetEvent {
+  action: string;
+  id: string;
+}
+
+interface DockerError {
+  statusCode?: number;
+  code?: string;
+  message: string;
+  json?: { message?: string };
+}
+
+function statusOf(error: unknown): number | undefined {
+  return (error as DockerError | undefined)?.statusCode;
+}
+
+function reason(error: unknown): string {
+  const e = error as DockerError;
+  return (e?.json?.message ?? messageOf(error)).trim();
+}
+
+/** Container events that can change membership; exec_* (our own pushes) are not among them. */
+export const MEMBERSHIP_EVENTS = ['create', 'start', 'restart', 'die', 'stop', 'destroy', 'oom', 'pause', 'unpause', 'rename'] as const;
+
+const CONNECT_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET']);
+
+/** Turns a failed engine call into a one-line FleetError naming what was asked. */
+export function engineError(what: string, error: unknown): FleetError {
+  if (error instanceof FleetError) return error;
+  const code = (error as DockerError | undefined)?.code;
+  if ((code && CONNECT_ERRORS.has(code)) || /timeout/i.test(messageOf(error))) {
+    return new FleetError('FLEET_ENGINE_UNREACHABLE', `cannot reach the Docker engine at ${engineAddress()}: ${reason(error)}`);
+  }
+  return new FleetError('FLEET_ENGINE_ERROR', `${what}: ${reason(error)}`);
+}
+
+function ignoreStatus(...codes: number[]) {
+  return (error: unknown): void => {
+    if (!codes.includes(statusOf(error) ?? 0)) throw error;
+  };
+}
+
+export class Engine {
+  /** For short calls: a stalled engine fails them instead of hanging the daemon. */
+  private readonly api: Docker;
+  /** For the event stream, which stays open. */
+  private readonly stream: Docker;
+
+  constructor(timeoutMs = 30_000) {
+    this.api = new Docker({ timeout: timeoutMs });
+    this.stream = new Docker();
+  }
+
+  get address(): string {
+    return engineAddress();
+  }
+
+  async ping(timeoutMs = 5_000): Promise<void> {
+    const docker = new Docker({ timeout: timeoutMs });
+    try {
+      await docker.ping();
+    } catch (error) {
+      const e = engineError('ping', error);
+      if (e.code === 'FLEET_ENGINE_UNREACHABLE') throw e;
+      throw new FleetError('FLEET_ENGINE_UNREACHABLE', `cannot reach the Docker engine at ${this.address}: ${reason(error)}`);
+    }
+  }
+
+  /** The fleet's bridge network: reused when it exists (adoption), made otherwise. */
+  async ensureNetwork(fleet: string): Promise<{ name: string; created: boolean }> {
+    const name = networkName(fleet);
+    try {
+      const existing = await this.api.listNetworks({ filters: { name: [name] } });
+      if (existing.some((n) => n.Name === name)) return { name, created: false };
+      await this.api.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_FLEET]: fleet } });
+      return { name, created: true };
+    } catch (error) {
+      throw engineError(`cannot create network ${name}`, error);
+    }
+  }
+
+  async removeNetwork(fleet: string): Promise<boolean> {
+    try {
+      await this.api.getNetwork(networkName(fleet)).remove();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw engineError(`cannot remove network ${networkName(fleet)}`, error);
+    }
+  }
+
+  /** Every container of the fleet, running or not, with its address on the fleet's network. */
+  async listMembers(fleet: string): Promise<ObservedContainer[]> {
+    const network = networkName(fleet);
+    let containers: Docker.ContainerInfo[];
+    try {
+      containers = await this.api.listContainers({ all: true, filters: { label: [`${LABEL_FLEET}=${fleet}`, `${LABEL_ROLE}=${MEMBER_ROLE}`] } });
+    } catch (error) {
+      throw engineError('cannot list containers', error);
+    }
+    return containers.map((c) => {
+      const ip = c.NetworkSettings?.Networks?.[network]?.IPAddress;
+      return {
+        id: c.Id,
+        name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
+        ip: ip ? ip : undefined,
+        running: c.State === 'running',
+        created: c.Created,
+      };
+    });
+  }
+
+  async startMember(spec: MemberSpec): Promise<string> {
+    const name = memberName(spec.fleet, randomBytes(4).toString('hex'));
+    try {
+      const container = await this.api.createContainer({
+        Image: spec.image,
+        name,
+        Labels: { ...spec.labels, [LABEL_FLEET]: spec.fleet, [LABEL_ROLE]: MEMBER_ROLE },
+        StopSignal: 'SIGQUIT',
+        HostConfig: {
+          NetworkMode: networkName(spec.fleet),
+          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
+          CapDrop: ['ALL'],
+          CapAdd: ['CHOWN', 'SETUID', 'SETGID', 'NET_BIND_SERVICE'],
+          SecurityOpt: ['no-new-privileges'],
+          Memory: 128 * 1024 * 1024,
+          PidsLimit: 256,
+        },
+      });
+      await container.start();
+      return container.id;
+    } catch (error) {
+      if (statusOf(error) === 404 && /image/i.test(reason(error))) {
+        throw new FleetError('FLEET_IMAGE_MISSING', `image ${spec.image} not found on the engine`);
+      }
+      throw engineError(`cannot start a member from ${spec.image}`, error);
+    }
+  }
+
+  /** Graceful stop (the image's SIGQUIT, then SIGKILL after `graceSeconds`), then removal. */
+  async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
+    const container = this.api.getContainer(id);
+    try {
+      await container.stop({ t: graceSeconds }).catch(ignoreStatus(304, 404));
+      await container.remove({ force: true }).catch(ignoreStatus(404));
+    } catch (error) {
+      throw engineError(`cannot remove container ${id.slice(0, 12)}`, error);
+    }
+  }
+
+  /** Runs a command in a container; resolves with its output, rejects on a non-zero exit. */
+  async exec(id: string, cmd: string[]): Promise<string> {
+    const exec = await this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+    const stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
+    const output = await new Promise<string>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+      stream.on('error', reject);
+      stream.on('end', () => resolve(demux(Buffer.concat(chunks))));
+    });
+    const { ExitCode } = await exec.inspect();
+    if (ExitCode !== 0) throw new Error(`${cmd[0]} exited with ${ExitCode}: ${output.trim()}`);
+    return output;
+  }
+
+  /** Writes the member list into a container, retrying passing faults; a gone container is final. */
+  async pushList(id: string, ips: readonly string[]): Promise<void> {
+    await pRetry(
+      async () => {
+        try {
+          await this.exec(id, ['fleet-set-members', ...ips]);
+        } catch (error) {
+          const status = statusOf(error);
+          if (status === 404 || status === 409) throw new AbortError(reason(error));
+          throw error;
+        }
+      },
+      { retries: 3, minTimeout: 50, factor: 3 },
+    );
+  }
+
+  /**
+   * Follows the fleet's container events until `signal` aborts, reconnecting with backoff.
+   * `onConnect` runs on every (re)connection, so the caller can resync what it missed.
+   */
+  async follow(fleet: string, onEvent: (event: FleetEvent) => void, onConnect: () => void, onDrop: (error: string) => void, signal: AbortSignal): Promise<void> {
+    while (!signal.aborted) {
+      const stream = await pRetry(
+        async () =>
+          (await this.stream.getEvents({ filters: { type: ['container'], label: [`${LABEL_FLEET}=${fleet}`], event: [...MEMBERSHIP_EVENTS] } })) as unknown as Readable,
+        { forever: true, minTimeout: 200, maxTimeout: 5_000, signal, onFailedAttempt: (e) => onDrop(reason(e)) },
+      ).catch(() => undefined);
+      if (!stream || signal.aborted) {
+        (stream as Readable | undefined)?.destroy();
+        return;
+      }
+      onConnect();
+      await new Promise<void>((resolve) => {
+        let buffer = '';
+        const abort = (): void => {
+          stream.destroy();
+        };
+        signal.addEventListener('abort', abort, { once: true });
+        stream.on('data', (chunk: Buffer) => {
+          buffer += chunk.toString('utf8');
+          let newline: number;
+          while ((newline = buffer.indexOf('\n')) >= 0) {
+            const line = buffer.slice(0, newline).trim();
+            buffer = buffer.slice(newline + 1);
+            if (!line) continue;
+            try {
+              const event = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string } };
+              onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '' });
+            } catch {
+              // A torn line from a dropped stream: the resync on reconnect covers it.
+            }
+          }
+        });
+        const done = (): void => {
+          signal.removeEventListener('abort', abort);
+          if (!signal.aborted) onDrop('event stream closed');
+          resolve();
+        };
+        stream.once('end', done);
+        stream.once('close', done);
+        stream.once('error', done);
+      });
+      if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+
+  async hasImage(image: string): Promise<boolean> {
+    try {
+      await this.api.getImage(image).inspect();
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw engineError(`cannot inspect image ${image}`, error);
+    }
+  }
+
+  /** Builds an image from a directory, reporting each progress line. */
+  async buildImage(image: string, contextDir: string, files: string[], onProgress: (line: string) => void): Promise<void> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.stream.buildImage({ context: path.resolve(contextDir), src: files }, { t: image, rm: true, forcerm: true });
+    } catch (error) {
+      throw engineError(`cannot build ${image}`, error);
+    }
+    const failure = await new Promise<string | undefined>((resolve) => {
+      this.stream.modem.followProgress(
+        stream,
+        (error: Error | null, output: { error?: string }[]) => resolve(error ? error.message : output.find((o) => o.error)?.error),
+        (event: { stream?: string; status?: string; error?: string }) => {
+          const line = (event.stream ?? event.status ?? event.error ?? '').trimEnd();
+          if (line) onProgress(line);
+        },
+      );
+    });
+    if (failure === undefined) return;
+    if (/pull access denied|manifest unknown|dial tcp|lookup .* on|no such host|i\/o timeout|TLS handshake|connection refused|network is unreachable|Get "?https?:/i.test(failure)) {
+      throw new FleetError(
+        'FLEET_IMAGE_BASE_UNAVAILABLE',
+        `cannot build ${image}: its base image alpine:3.10 cannot be pulled (${failure.split('\n')[0].trim()}); without a registry, build the stand-in with "npm run image:offline" and run "fleet up --image fleet-nginx:offline"`,
+      );
+    }
+    throw new FleetError('FLEET_IMAGE_BUILD_FAILED', `cannot build ${image}: ${failure.split('\n')[0].trim()}`);
+  }
+}
+
+// Docker multiplexes stdout and stderr on a non-TTY exec: 8-byte frame headers.
+function demux(buffer: Buffer): string {
+  let out = '';
+  let offset = 0;
+  while (offset + 8 <= buffer.length) {
+    const size = buffer.readUInt32BE(offset + 4);
+    out += buffer.subarray(offset + 8, offset + 8 + size).toString('utf8');
+    offset += 8 + size;
+  }
+  return out;
+}

@@ -1,0 +1,45 @@
+// Runs a task after a burst of triggers settles, one run at a time: a trigger during a
+// run schedules exactly one more. docker-gen's debounce, for Docker event storms.
+
+export class Coalescer {
+  private timer: NodeJS.Timeout | undefined;
+  private running = false;
+  private again = false;
+  private stopped = false;
+
+  constructor(
+    private readonly task: () => Promise<void>,
+    private readonly delayMs: number,
+    private readonly onError: (error: unknown) => void,
+  ) {}
+
+  trigger(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    if (this.timer) return;
+    this.timer = setTimeout(() => void this.run(), this.delayMs);
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  private async run(): Promise<void> {
+    this.timer = undefined;
+    this.running = true;
+    this.again = false;
+    try {
+      await this.task();
+    } catch (error) {
+      this.onError(error);
+    } finally {
+      this.running = false;
+      if (this.again) this.trigger();
+    }
+  }
+}

@@ -1,0 +1,245 @@
+// The control loop: observe (Docker) -> plan (pure) -> apply (Docker + balancer).
+// Every trigger (a Docker event, a reconnect of the event stream, the resync timer, a
+// command) leads to the same full pass, coalesced, one at a time. A failed observation
+// acts on nothing; an empty one is confirmed before anything is taken away.
+import type { Logger } from '../../log.js';
+import type { MemberSet } from '../balancer/members.js';
+import { FleetError, messageOf } from '../errors.js';
+import { Coalescer } from './coalesce.js';
+import { type ObservedContainer, type Plan, isSettled, listKey, plan } from './plan.js';
+
+export interface ControllerEngine {
+  listMembers(fleet: string): Promise<ObservedContainer[]>;
+  startMember(spec: { fleet: string; image: string; labels?: Record<string, string> }): Promise<string>;
+  stopAndRemove(id: string, graceSeconds: number): Promise<void>;
+  pushList(id: string, ips: readonly string[]): Promise<void>;
+}
+
+export interface ControllerHooks {
+  /** An immediate health check of a member about to enter rotation. */
+  check(id: string): Promise<boolean>;
+  /** A member is gone: drop its pooled connections. */
+  forget(id: string): void;
+}
+
+export interface ControllerOptions {
+  fleet: string;
+  image: string;
+  labels?: Record<string, string>;
+  port: number;
+  desired: number;
+  drainTimeoutMs: number;
+  stopGraceSeconds: number;
+  debounceMs: number;
+}
+
+interface Waiter {
+  after: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+  timer: NodeJS.Timeout;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class Controller {
+  desired: number;
+  /** The last pass's error, cleared by a pass that succeeds. */
+  lastError: Error | undefined;
+  private readonly removing = new Set<string>();
+  private readonly pushed = new Map<string, string>();
+  private readonly coalescer: Coalescer;
+  private waiters: Waiter[] = [];
+  private started = 0;
+  private failures = 0;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private current: string = listKey([]);
+
+  constructor(
+    private readonly engine: ControllerEngine,
+    private readonly members: MemberSet,
+    private readonly hooks: ControllerHooks,
+    private readonly options: ControllerOptions,
+    private readonly log: Logger,
+  ) {
+    this.desired = options.desired;
+    this.coalescer = new Coalescer(() => this.pass(), options.debounceMs, (error) => this.log.error('reconcile.bug', { error: messageOf(error) }));
+  }
+
+  request(): void {
+    this.coalescer.trigger();
+  }
+
+  /** True when every kept member is known to hold the current list. */
+  inSync(id: string): boolean {
+    return this.pushed.get(id) === this.current;
+  }
+
+  /** Resolves after a pass that starts from now finds nothing left to do. */
+  settle(timeoutMs: number): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = {
+        after: this.started,
+        resolve,
+        reject,
+        timer: setTimeout(() => {
+          this.waiters = this.waiters.filter((w) => w !== waiter);
+          const why = this.lastError ? `: ${this.lastError.message}` : '';
+          reject(new FleetError('FLEET_CONVERGE_TIMEOUT', `fleet "${this.options.fleet}" did not converge within ${Math.round(timeoutMs / 1000)} s${why}`));
+        }, timeoutMs),
+      };
+      this.waiters.push(waiter);
+      this.request();
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.coalescer.stop();
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    for (const waiter of this.waiters.splice(0)) {
+      clearTimeout(waiter.timer);
+      waiter.reject(new FleetError('FLEET_NOT_RUNNING', `fleet "${this.options.fleet}" is shutting down`));
+    }
+  }
+
+  private async pass(): Promise<void> {
+    if (this.stopped) return;
+    const index = ++this.started;
+    let settled = false;
+    try {
+      settled = await this.reconcile();
+      this.lastError = undefined;
+      this.failures = 0;
+    } catch (error) {
+      this.lastError = error instanceof Error ? error : new Error(String(error));
+      this.failures++;
+      this.log.warn('reconcile.failed', { error: this.lastError.message, attempt: this.failures });
+    }
+    if (settled) {
+      const done = this.waiters.filter((w) => w.after < index);
+      this.waiters = this.waiters.filter((w) => w.after >= index);
+      for (const waiter of done) {
+        clearTimeout(waiter.timer);
+        waiter.resolve();
+      }
+      return;
+    }
+    // Work remains: confirm at once after a change, back off after a failure.
+    const delay = this.failures === 0 ? 0 : Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6));
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = setTimeout(() => this.request(), delay);
+  }
+
+  private async observe(): Promise<ObservedContainer[]> {
+    const observed = await this.engine.listMembers(this.options.fleet);
+    if (observed.length === 0 && this.members.size > 0) {
+      // Never take a whole fleet away on one empty answer: ask again.
+      await sleep(250);
+      return this.engine.listMembers(this.options.fleet);
+    }
+    return observed;
+  }
+
+  private plan(observed: ObservedContainer[]): Plan {
+    const seen = new Set(observed.map((c) => c.id));
+    for (const id of this.removing) if (!seen.has(id)) this.removing.delete(id);
+    for (const id of this.pushed.keys()) if (!seen.has(id)) this.pushed.delete(id);
+    const healthy = new Set(this.members.rotation.map((m) => m.id));
+    const p = plan({ desired: this.desired, observed, removing: this.removing, pushed: this.pushed, healthy });
+    this.current = listKey(p.list);
+    return p;
+  }
+
+  // One pass; true when the fleet already was what it should be.
+  private async reconcile(): Promise<boolean> {
+    let observed = await this.observe();
+    let p = this.plan(observed);
+    this.syncMembers(p);
+    if (isSettled(p)) {
+      await this.admit(p);
+      return true;
+    }
+    this.log.debug('reconcile.plan', { start: p.start, drain: p.drain.length, reap: p.reap.length, push: p.push.length, desired: this.desired });
+
+    for (const id of p.reap) this.takeOut(id);
+    for (const id of p.drain) {
+      this.removing.add(id);
+      this.members.fence(id);
+    }
+
+    const starts = Array.from({ length: p.start }, () =>
+      this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels }).then((id) => {
+        this.log.info('member.started', { id: id.slice(0, 12) });
+      }),
+    );
+    const drains = p.drain.map(async (id) => {
+      if (!(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
+    });
+    const results = await Promise.allSettled([...starts, ...drains]);
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+
+    if (p.start > 0) {
+      observed = await this.engine.listMembers(this.options.fleet);
+      p = this.plan(observed);
+      this.syncMembers(p);
+    }
+
+    const key = listKey(p.list);
+    const pushes = await Promise.allSettled(
+      p.push.map(async ({ id, ips }) => {
+        try {
+          await this.engine.pushList(id, ips);
+          this.pushed.set(id, key);
+        } catch (error) {
+          this.pushed.delete(id);
+          this.members.setReady(id, false);
+          throw error;
+        }
+      }),
+    );
+    if (p.push.length > 0) this.log.info('list.pushed', { members: p.push.length, failed: pushes.filter((r) => r.status === 'rejected').length, list: p.list.join(',') });
+    await this.admit(p);
+
+    const removals = await Promise.allSettled(
+      [...p.drain, ...p.reap].map(async (id) => {
+        this.removing.add(id);
+        await this.engine.stopAndRemove(id, this.options.stopGraceSeconds);
+        this.takeOut(id);
+        this.removing.delete(id);
+        this.log.info('member.removed', { id: id.slice(0, 12) });
+      }),
+    );
+
+    const error = failed ?? [...pushes, ...removals].find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (error) throw error.reason instanceof Error ? error.reason : new Error(String(error.reason));
+    return false;
+  }
+
+  /** Kept members enter the member set; ones that are neither kept nor draining leave it. */
+  private syncMembers(p: Plan): void {
+    const keep = new Set(p.keep.map((c) => c.id));
+    for (const c of p.keep) this.members.upsert({ id: c.id, name: c.name, ip: c.ip!, port: this.options.port });
+    for (const member of this.members.list()) {
+      if (!keep.has(member.id) && member.state !== 'draining') this.takeOut(member.id);
+    }
+  }
+
+  /** Members holding the current list may serve; a new one is checked at once rather than at the next interval. */
+  private async admit(p: Plan): Promise<void> {
+    const key = listKey(p.list);
+    await Promise.all(
+      p.keep.map(async (c) => {
+        const holds = this.pushed.get(c.id) === key;
+        this.members.setReady(c.id, holds);
+        if (holds && this.members.get(c.id)?.health.up === undefined) await this.hooks.check(c.id);
+      }),
+    );
+  }
+
+  private takeOut(id: string): void {
+    this.members.remove(id);
+    this.hooks.forget(id);
+  }
+}

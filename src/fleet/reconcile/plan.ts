@@ -1,0 +1,91 @@
+// The planner: from what Docker shows and what the fleet should be, the actions that
+// close the gap. Pure and level-triggered: the same observation always gives the same
+// plan, so a missed event costs nothing but the wait for the next pass.
+
+export interface ObservedContainer {
+  id: string;
+  name: string;
+  /** The address on the fleet's network; undefined when it has none. */
+  ip: string | undefined;
+  running: boolean;
+  /** Unix seconds. */
+  created: number;
+}
+
+export interface PlanInput {
+  desired: number;
+  observed: readonly ObservedContainer[];
+  /** Containers already being removed: never counted, always finished off. */
+  removing: ReadonlySet<string>;
+  /** The list each container is known to hold, as `listKey` of it. */
+  pushed: ReadonlyMap<string, string>;
+  /** Members passing health checks; surplus is taken from the others first. */
+  healthy: ReadonlySet<string>;
+}
+
+export interface Push {
+  id: string;
+  ips: readonly string[];
+}
+
+export interface Plan {
+  /** How many members to start. */
+  start: number;
+  /** Running members to remove gracefully: fence, drain, then stop. */
+  drain: string[];
+  /** Containers that are not serving (exited, or without an address): remove now. */
+  reap: string[];
+  /** Members that stay, in list order. */
+  keep: ObservedContainer[];
+  /** The list every kept member must serve: their IPs, sorted. */
+  list: string[];
+  /** Members whose list differs from `list`. */
+  push: Push[];
+}
+
+function ipValue(ip: string): number {
+  return ip.split('.').reduce((value, octet) => value * 256 + Number(octet), 0);
+}
+
+export function compareIps(a: string, b: string): number {
+  return ipValue(a) - ipValue(b);
+}
+
+export function listKey(ips: readonly string[]): string {
+  return ips.join('\n');
+}
+
+// Surplus goes unhealthy first, then newest first, as a ReplicaSet scales down.
+function removalOrder(healthy: ReadonlySet<string>) {
+  return (a: ObservedContainer, b: ObservedContainer): number =>
+    Number(healthy.has(a.id)) - Number(healthy.has(b.id)) || b.created - a.created || b.name.localeCompare(a.name);
+}
+
+export function plan(input: PlanInput): Plan {
+  const reap: string[] = [];
+  const drain: string[] = [];
+  const serving: ObservedContainer[] = [];
+
+  for (const container of input.observed) {
+    const serves = container.running && container.ip !== undefined;
+    if (input.removing.has(container.id)) (serves ? drain : reap).push(container.id);
+    else if (serves) serving.push(container);
+    else reap.push(container.id);
+  }
+
+  const surplus = Math.max(0, serving.length - input.desired);
+  const victims = new Set([...serving].sort(removalOrder(input.healthy)).slice(0, surplus).map((c) => c.id));
+  for (const id of victims) drain.push(id);
+
+  const keep = serving.filter((c) => !victims.has(c.id)).sort((a, b) => compareIps(a.ip!, b.ip!));
+  const list = keep.map((c) => c.ip!);
+  const key = listKey(list);
+  const push = keep.filter((c) => input.pushed.get(c.id) !== key).map((c) => ({ id: c.id, ips: list }));
+
+  return { start: Math.max(0, input.desired - serving.length), drain, reap, keep, list, push };
+}
+
+/** Nothing left to do: the fleet is what it should be and every member serves the list. */
+export function isSettled(p: Plan): boolean {
+  return p.start === 0 && p.drain.length === 0 && p.reap.length === 0 && p.push.length === 0;
+}
