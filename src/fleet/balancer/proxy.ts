@@ -79,7 +79,13 @@ export class Balancer {
     // A safety net only: every request passes its own error callback.
     this.proxy.on('error', (error) => this.log.warn('proxy.error', { error: error.message }));
     this.proxy.on('proxyReq', (proxyReq, req) => this.prepare(proxyReq, req));
-    this.proxy.on('proxyRes', (proxyRes) => stripHopByHop(proxyRes.headers, (name) => delete proxyRes.headers[name]));
+    this.proxy.on('proxyRes', (proxyRes, _req, res) => {
+      stripHopByHop(proxyRes.headers, (name) => delete proxyRes.headers[name]);
+      // http-proxy leaves the client waiting when a member dies mid-answer: cut it too.
+      proxyRes.once('close', () => {
+        if (!proxyRes.complete) res.destroy();
+      });
+    });
     this.server = http.createServer((req, res) => this.handle(req, res, new Set()));
     this.server.keepAliveTimeout = 65_000;
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
@@ -182,13 +188,14 @@ export class Balancer {
       if (unreachable) this.members.reportUnreachable(member.id);
       else if (attempt.timedOut) this.members.report(member.id, false);
 
-      if (res.headersSent || res.destroyed || req.destroyed) {
+      if (res.headersSent || res.writableEnded || res.destroyed || req.socket.destroyed) {
         this.log.warn('proxy.abort', { member: member.name, error: code });
         res.destroy();
         return;
       }
       const retryable = !hasBody(req) && (RETRYABLE_METHODS.has(req.method ?? '') || unreachable);
-      if (retryable && tried.size < this.options.maxAttempts) {
+      const another = this.members.rotation.some((m) => !tried.has(m.id));
+      if (retryable && tried.size < this.options.maxAttempts && (another || unreachable)) {
         this.log.debug('proxy.retry', { member: member.name, error: code });
         this.handle(req, res, tried);
         return;

@@ -210,7 +210,7 @@ export class Engine {
         { forever: true, minTimeout: 200, maxTimeout: 5_000, signal, onFailedAttempt: (e) => onDrop(reason(e)) },
       ).catch(() => undefined);
       if (!stream || signal.aborted) {
-        (stream as Readable | undefined)?.destroy();
+        stream?.destroy();
         return;
       }
       onConnect();

@@ -1,0 +1,123 @@
+import t from 'tap';
+import { MemberSet, type Transition } from '../../../src/fleet/balancer/members.js';
+
+const config = { rise: 2, fall: 3 };
+const addr = (id: string) => ({ id, name: `m-${id}`, ip: `10.0.0.${id.charCodeAt(0) - 96}`, port: 80 });
+
+function ready(set: MemberSet, ...ids: string[]): void {
+  for (const id of ids) {
+    set.upsert(addr(id));
+    set.setReady(id, true);
+    set.report(id, true);
+  }
+}
+
+t.test('a member enters rotation only when it holds the list and passed a check', async (t) => {
+  const set = new MemberSet(config);
+  set.upsert(addr('a'));
+  t.equal(set.rotation.length, 0, 'not after being added');
+  set.report('a', true);
+  t.equal(set.rotation.length, 0, 'not after a good check alone');
+  set.setReady('a', true);
+  t.same(
+    set.rotation.map((m) => m.id),
+    ['a'],
+    'once it holds the list',
+  );
+});
+
+t.test('round robin visits every member in turn', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a', 'b', 'c');
+  const picks = Array.from({ length: 9 }, () => set.next()!.id);
+  t.same(picks, ['a', 'b', 'c', 'a', 'b', 'c', 'a', 'b', 'c']);
+});
+
+t.test('next skips excluded members and gives undefined when none is left', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a', 'b');
+  t.equal(set.next(new Set(['a']))?.id, 'b');
+  t.equal(set.next(new Set(['a', 'b'])), undefined);
+  t.equal(new MemberSet(config).next(), undefined, 'an empty set has no member');
+});
+
+t.test('edits are idempotent', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a');
+  const before = set.rotation;
+  set.upsert(addr('a'));
+  set.setReady('a', true);
+  t.equal(set.rotation, before, 'repeating an edit does not swap the rotation');
+  set.remove('a');
+  set.remove('a');
+  t.equal(set.size, 0, 'removing twice is removing once');
+  set.fence('zz');
+  set.report('zz', true);
+  t.equal(set.size, 0, 'edits of unknown members do nothing');
+});
+
+t.test('the rotation is swapped, never mutated: a holder of the old array keeps it', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a', 'b');
+  const held = set.rotation;
+  set.fence('a');
+  t.same(
+    held.map((m) => m.id),
+    ['a', 'b'],
+    'the old array is unchanged',
+  );
+  t.same(
+    set.rotation.map((m) => m.id),
+    ['b'],
+    'the new array lacks the fenced member',
+  );
+});
+
+t.test('a fenced member stays out whatever its checks say', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a');
+  set.fence('a');
+  set.report('a', true);
+  set.report('a', true);
+  t.equal(set.get('a')?.state, 'draining');
+  t.equal(set.rotation.length, 0);
+});
+
+t.test('an unreachable member leaves at once and needs rise checks to return', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a');
+  set.reportUnreachable('a');
+  t.equal(set.get('a')?.state, 'down');
+  set.report('a', true);
+  t.equal(set.get('a')?.state, 'down', 'one good check is not enough');
+  set.report('a', true);
+  t.equal(set.get('a')?.state, 'up', 'rise good checks bring it back');
+});
+
+t.test('transitions are reported once each', async (t) => {
+  const seen: Transition[] = [];
+  const set = new MemberSet(config, (x) => seen.push(x));
+  ready(set, 'a');
+  set.fence('a');
+  t.same(
+    seen.map((x) => `${x.from}>${x.to}`),
+    ['pending>up', 'up>draining'],
+  );
+});
+
+t.test('idle resolves when the last request in flight ends, or false at the timeout', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a', 'b');
+  t.equal(await set.idle('a', 10), true, 'a member with nothing in flight is idle at once');
+  set.acquire('a');
+  set.acquire('a');
+  const waiting = set.idle('a', 5_000);
+  set.release('a');
+  set.release('a');
+  t.equal(await waiting, true, 'idle once both requests ended');
+  set.acquire('b');
+  t.equal(await set.idle('b', 20), false, 'a request that never ends hits the timeout');
+  set.release('b');
+  set.release('b');
+  t.equal(set.get('b')?.inflight, 0, 'an extra release does not go below zero');
+});

@@ -1,0 +1,209 @@
+// The balancer against real local HTTP servers on port 0: no Docker needed.
+import t from 'tap';
+import http from 'node:http';
+import net from 'node:net';
+import type { AddressInfo } from 'node:net';
+import { PassThrough } from 'node:stream';
+import { Logger } from '../../../src/log.js';
+import { MemberSet } from '../../../src/fleet/balancer/members.js';
+import { Balancer } from '../../../src/fleet/balancer/proxy.js';
+
+type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+
+async function backend(t: Tap, name: string, handler?: Handler): Promise<{ port: number; server: http.Server }> {
+  const server = http.createServer(
+    handler ??
+      ((req, res) => {
+        res.setHeader('X-Served-By', name);
+        res.end(`${name} ${String(req.headers['x-forwarded-for'] ?? '')}\n`);
+      }),
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  return { port: (server.address() as AddressInfo).port, server };
+}
+
+/** What the helpers need of a test: a place to register cleanup. */
+interface Tap {
+  teardown(fn: () => unknown): void;
+}
+
+/** A port that refuses connections: bound once, then closed. */
+async function refusingPort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+async function balancer(t: Tap, ports: Record<string, number>, options: Partial<{ responseTimeoutMs: number }> = {}) {
+  const members = new MemberSet({ rise: 2, fall: 3 });
+  for (const [id, port] of Object.entries(ports)) {
+    members.upsert({ id, name: id, ip: '127.0.0.1', port });
+    members.setReady(id, true);
+    members.report(id, true);
+  }
+  const logs = new PassThrough();
+  const b = new Balancer(members, { connectTimeoutMs: 500, responseTimeoutMs: options.responseTimeoutMs ?? 5_000, maxAttempts: 3, fleetName: 'test' }, new Logger({ level: 'ERROR', stream: logs }));
+  await b.listen(0, '127.0.0.1');
+  t.teardown(() => {
+    b.destroy();
+    return b.close();
+  });
+  const port = (b.server.address() as AddressInfo).port;
+  return { members, port };
+}
+
+const agent = new http.Agent({ keepAlive: true });
+t.teardown(() => agent.destroy());
+
+function get(port: number, path = '/', method = 'GET'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path, method, agent }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+t.test('round robin spreads requests evenly', async (t) => {
+  const a = await backend(t, 'a');
+  const b = await backend(t, 'b');
+  const c = await backend(t, 'c');
+  const { port } = await balancer(t, { a: a.port, b: b.port, c: c.port });
+  const counts: Record<string, number> = {};
+  for (let i = 0; i < 300; i++) {
+    const res = await get(port);
+    const served = String(res.headers['x-served-by']);
+    counts[served] = (counts[served] ?? 0) + 1;
+  }
+  t.same(counts, { a: 100, b: 100, c: 100 }, 'each member serves exactly a third');
+});
+
+t.test('X-Forwarded-For is set, once, even after a retry', async (t) => {
+  const a = await backend(t, 'a');
+  const dead = await refusingPort();
+  const { port } = await balancer(t, { dead, a: a.port });
+  for (let i = 0; i < 2; i++) {
+    const res = await get(port);
+    t.equal(res.body, 'a 127.0.0.1\n', 'the client address appears once');
+  }
+});
+
+t.test('a member that refuses connections is taken out and the request is retried elsewhere', async (t) => {
+  const a = await backend(t, 'a');
+  const dead = await refusingPort();
+  const { members, port } = await balancer(t, { dead, a: a.port });
+  const results = await Promise.all(Array.from({ length: 20 }, () => get(port)));
+  t.ok(
+    results.every((r) => r.status === 200 && r.headers['x-served-by'] === 'a'),
+    'every request succeeded on the live member',
+  );
+  t.equal(members.get('dead')?.state, 'down', 'the refusing member is out of rotation');
+  t.same(
+    members.rotation.map((m) => m.id),
+    ['a'],
+    'only the live member is in rotation',
+  );
+});
+
+t.test('503 with a named error when no member is in rotation, without waiting', async (t) => {
+  const { port } = await balancer(t, {});
+  const res = await get(port);
+  t.equal(res.status, 503);
+  t.match(res.body, /no healthy member/);
+  t.match(res.body, /FLEET_NO_MEMBER/);
+});
+
+t.test('503 when every member refuses', async (t) => {
+  const { port } = await balancer(t, { x: await refusingPort(), y: await refusingPort() });
+  const res = await get(port);
+  t.equal(res.status, 503, 'both were tried, then none was left');
+});
+
+t.test('upstream errors never crash the balancer', async (t) => {
+  const reset = await backend(t, 'reset', (req) => req.socket.destroy());
+  const { port } = await balancer(t, { reset: reset.port });
+  const res = await get(port);
+  t.equal(res.status, 502, 'a reset before any answer is a 502');
+  t.match(res.body, /FLEET_UPSTREAM_ERROR/);
+
+  const half = await backend(t, 'half', (_req, res) => {
+    res.writeHead(200, { 'content-length': '100' });
+    res.write('partial');
+    setTimeout(() => res.socket?.destroy(), 10);
+  });
+  const second = await balancer(t, { half: half.port });
+  await t.rejects(get(second.port), 'a reset mid-answer closes the client connection');
+  const after = await get(port);
+  t.equal(after.status, 502, 'the balancer still answers afterwards');
+});
+
+t.test('a member that does not answer in time gives 504, not 502', async (t) => {
+  const slow = await backend(t, 'slow', () => {});
+  const { port } = await balancer(t, { slow: slow.port }, { responseTimeoutMs: 100 });
+  const res = await get(port, '/', 'POST');
+  t.equal(res.status, 504);
+  t.match(res.body, /FLEET_UPSTREAM_TIMEOUT/);
+});
+
+t.test('an idempotent request that times out is retried on the next member', async (t) => {
+  const slow = await backend(t, 'slow', () => {});
+  const a = await backend(t, 'a');
+  const { port } = await balancer(t, { slow: slow.port, a: a.port }, { responseTimeoutMs: 100 });
+  for (let i = 0; i < 4; i++) {
+    const res = await get(port);
+    t.equal(res.status, 200, `request ${i + 1} succeeded`);
+  }
+});
+
+t.test('hop-by-hop headers are not forwarded', async (t) => {
+  let seen: http.IncomingHttpHeaders = {};
+  const echo = await backend(t, 'echo', (req, res) => {
+    seen = req.headers;
+    res.setHeader('Keep-Alive', 'timeout=5');
+    res.setHeader('X-Private', 'drop-me');
+    res.setHeader('Connection', 'X-Private');
+    res.end('ok');
+  });
+  const { port } = await balancer(t, { echo: echo.port });
+  const res = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: '/', headers: { Connection: 'X-Secret', 'X-Secret': 'hop', 'Proxy-Connection': 'keep-alive', TE: 'trailers' } }, resolve);
+    req.on('error', reject);
+    req.end();
+  });
+  res.resume();
+  t.equal(seen['x-secret'], undefined, 'a header named in Connection is dropped');
+  t.equal(seen['proxy-connection'], undefined, 'Proxy-Connection is dropped');
+  t.equal(seen.te, undefined, 'TE is dropped');
+  t.equal(seen.connection, 'keep-alive', 'the member connection is kept alive');
+  t.equal(res.headers['x-private'], undefined, "a response header named in the member's Connection is dropped");
+  t.equal(res.headers['keep-alive'], undefined, "the member's Keep-Alive is dropped");
+});
+
+t.test('requests in flight keep their member when it is fenced, and drain ends when they finish', async (t) => {
+  let finish: (() => void) | undefined;
+  const slow = await backend(t, 'slow', (_req, res) => {
+    finish = () => res.end('late\n');
+  });
+  const { members, port } = await balancer(t, { slow: slow.port });
+  const pending = get(port);
+  while (!finish) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.equal(members.get('slow')?.inflight, 1, 'one request in flight');
+  members.fence('slow');
+  const drained = members.idle('slow', 5_000);
+  finish();
+  const res = await pending;
+  t.equal(res.status, 200, 'the request in flight finished on the fenced member');
+  t.equal(await drained, true, 'the drain ended when it finished');
+  t.equal((await get(port)).status, 503, 'new requests no longer reach it');
+});
