@@ -49,7 +49,25 @@ function syntaxErrorText(cli: Cli<BaseContext>, argv: readonly string[], error: 
   return `Error: ${oneLine(first)}${usages ? `\nUsage:\n${usages}` : ''}\n`;
 }
 
-export async function runCli(cli: Cli<BaseContext>, argv: string[], context: BaseContext): Promise<number> {
+/**
+ * Joins `--flag -1` into `--flag=-1`: clipanion reads a negative number as an option
+ * name and would report a missing argument instead of the bad value.
+ */
+export function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    const next = argv[i + 1];
+    if (/^--[\w-]+$/.test(token) && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${token}=${next}`);
+      i++;
+    } else out.push(token);
+  }
+  return out;
+}
+
+export async function runCli(cli: Cli<BaseContext>, rawArgv: string[], context: BaseContext): Promise<number> {
+  const argv = joinNegativeValues(rawArgv);
   let command: Command<BaseContext>;
   try {
     command = cli.process(argv, context);

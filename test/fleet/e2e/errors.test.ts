@@ -1,0 +1,71 @@
+// Bad input: one line on stderr naming what was wrong, a non-zero exit, nothing made.
+import t from 'tap';
+import { docker, fleet, fleetName, requireEngine } from './harness.js';
+
+const replicas: [string, RegExp][] = [
+  ['0', /^Error: Invalid value for --replicas: expected to be in the \[1; 100\] range \(got 0\)\n$/],
+  ['-1', /^Error: Invalid value for --replicas: expected to be in the \[1; 100\] range \(got -1\)\n$/],
+  ['100000', /^Error: Invalid value for --replicas: expected to be in the \[1; 100\] range \(got 100000\)\n$/],
+  ['abc', /^Error: Invalid value for --replicas: expected a number \(got "abc"\)\n$/],
+  ['2.5', /^Error: Invalid value for --replicas: expected to be an integer \(got 2.5\)\n$/],
+];
+
+for (const [value, message] of replicas) {
+  t.test(`--replicas ${value} is refused`, async (t) => {
+    const name = fleetName('bad');
+    const result = await fleet(['up', '--replicas', value, '--name', name]);
+    t.not(result.code, 0, 'non-zero exit');
+    t.match(result.stderr, message, 'one line naming the flag');
+    t.equal(result.stdout, '', 'nothing on stdout');
+  });
+}
+
+const usage: [string, string[], RegExp][] = [
+  ['an unknown flag', ['add', '--bogus'], /^Error: unknown flag: --bogus\nUsage:\n {2}fleet add/],
+  ['a bad fleet name', ['status', '--name', 'Bad Name'], /^Error: Invalid value for --name: expected to match the pattern .*\(got "Bad Name"\)\n$/],
+  ['a bad --count', ['add', '--count', '0'], /^Error: Invalid value for --count: expected to be in the \[1; 100\] range \(got 0\)\n$/],
+  ['a bad --log-level', ['up', '--log-level', 'LOUD'], /^Error: Invalid value for --log-level: expected one of DEBUG, INFO, WARNING, ERROR \(got "LOUD"\)\n$/],
+  ['an unknown command', ['launch'], /^Error: /],
+];
+
+for (const [what, args, message] of usage) {
+  t.test(`${what} is refused in one line`, async (t) => {
+    const result = await fleet(args);
+    t.not(result.code, 0);
+    t.match(result.stderr, message);
+    t.notMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  });
+}
+
+for (const command of ['status', 'add', 'remove', 'down']) {
+  t.test(`${command} on a fleet that is not running`, async (t) => {
+    if (!(await requireEngine(t))) return;
+    const name = fleetName('none');
+    const result = await fleet([command, '--name', name]);
+    t.equal(result.code, 1);
+    t.match(result.stderr, new RegExp(`^Error: fleet "${name}" is not running.*\\n$`));
+  });
+}
+
+t.test('an engine that is down is named, fast, and nothing is left behind', async (t) => {
+  const name = fleetName('noengine');
+  const started = Date.now();
+  const result = await fleet(['up', '--name', name, '--replicas', '1'], { DOCKER_HOST: 'unix:///nonexistent/docker.sock' });
+  t.equal(result.code, 1);
+  t.match(result.stderr, /^Error: cannot reach the Docker engine at unix:\/\/\/nonexistent\/docker\.sock: .*\n$/);
+  t.ok(Date.now() - started < 10_000, 'within seconds');
+
+  const tcp = await fleet(['status', '--name', name], { DOCKER_HOST: 'tcp://127.0.0.1:1' });
+  t.match(tcp.stderr, /not running/, 'status needs no engine to say the fleet is not running');
+  const down = await fleet(['down', '--name', name], { DOCKER_HOST: 'tcp://127.0.0.1:1' });
+  t.match(down.stderr, /^Error: cannot reach the Docker engine at tcp:\/\/127\.0\.0\.1:1: .*\n$/, 'down names the tcp address');
+});
+
+t.test('an image that does not exist is named', async (t) => {
+  if (!(await requireEngine(t))) return;
+  const name = fleetName('noimage');
+  const result = await fleet(['up', '--name', name, '--image', `fleet-missing-${name}:nope`]);
+  t.equal(result.code, 1);
+  t.match(result.stderr, /^Error: image fleet-missing-\S+ not found on the engine/);
+  t.equal(await docker('network', 'ls', '-q', '--filter', `name=^fleet-${name}$`), '', 'no network made');
+});

@@ -1,0 +1,193 @@
+// Shared by the end-to-end tests: a real daemon (the built bin) on the real engine,
+// with the stand-in member image. Each fleet gets a name unique to this run, which is
+// the label on everything it creates; teardown removes all of it even when a test fails.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import net from 'node:net';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import tap from 'tap';
+
+const run = promisify(execFile);
+
+export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
+export const FLEET_BIN = path.join(ROOT, 'dist', 'fleet.cjs');
+export const IMAGE = process.env.FLEET_TEST_IMAGE ?? 'fleet-nginx:offline';
+export const RUN_ID = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+  fail(message: string): void;
+  skip(message?: string): void;
+  plan(n: number, comment?: string): void;
+}
+
+/** True when the engine and the stand-in image are there; a failure in CI, a skip elsewhere. */
+export async function requireEngine(t: Tap): Promise<boolean> {
+  let problem: string | undefined;
+  try {
+    await run('docker', ['info'], { timeout: 10_000 });
+    await run('docker', ['image', 'inspect', IMAGE], { timeout: 10_000 });
+  } catch (error) {
+    problem = `Docker engine or image ${IMAGE} unavailable (run "npm run image:offline"): ${(error as Error).message.split('\n')[0]}`;
+  }
+  if (!problem) return true;
+  if (process.env.CI) t.fail(problem);
+  else t.plan(0, `skip: ${problem}`);
+  return false;
+}
+
+export function fleetName(tag: string): string {
+  return `t${RUN_ID}${tag}`.slice(0, 30);
+}
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function fleet(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [FLEET_BIN, ...args], { env: { ...process.env, ...env }, timeout: 180_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === 'number' ? e.code : 1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' };
+  }
+}
+
+export async function docker(...args: string[]): Promise<string> {
+  const { stdout } = await run('docker', args, { timeout: 60_000 });
+  return stdout.trim();
+}
+
+/** Running members of a fleet, as Docker reports them: id to IP on the fleet's network. */
+export async function inspectMembers(name: string): Promise<Map<string, string>> {
+  const ids = (await docker('ps', '-q', '--no-trunc', '--filter', `label=io.fleet.name=${name}`)).split('\n').filter(Boolean);
+  const members = new Map<string, string>();
+  if (ids.length === 0) return members;
+  const lines = await docker('inspect', '--format', `{{.Id}} {{(index .NetworkSettings.Networks "fleet-${name}").IPAddress}}`, ...ids);
+  for (const line of lines.split('\n')) {
+    const [id, ip] = line.split(' ');
+    if (ip) members.set(id, ip);
+  }
+  return members;
+}
+
+export function sortIps(ips: Iterable<string>): string[] {
+  return [...ips].sort((a, b) => {
+    const pa = a.split('.').map(Number);
+    const pb = b.split('.').map(Number);
+    for (let i = 0; i < 4; i++) if (pa[i] !== pb[i]) return pa[i] - pb[i];
+    return 0;
+  });
+}
+
+export interface Answer {
+  status: number;
+  body: string;
+  servedBy: string;
+}
+
+const agent = new http.Agent({ keepAlive: true, maxSockets: 32 });
+// Pooled connections would keep the test process alive after its last test.
+tap.teardown(() => agent.destroy());
+
+export function get(host: string, port: number, pathname = '/'): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host, port, path: pathname, agent, timeout: 10_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, servedBy: String(res.headers['x-served-by'] ?? '') }));
+      res.on('error', reject);
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+export function lines(body: string): string[] {
+  return body.split('\n').filter(Boolean);
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Waits until the fleet has `count` running members and each serves exactly their IPs.
+ * Returns those IPs; throws with what it last saw after `timeoutMs`.
+ */
+export async function converged(name: string, count: number, timeoutMs = 60_000): Promise<string[]> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    const members = await inspectMembers(name);
+    const expected = sortIps(members.values());
+    if (expected.length === count) {
+      const answers = await Promise.all(expected.map((ip) => get(ip, 80).catch((e: Error) => ({ status: 0, body: e.message, servedBy: '' }))));
+      if (answers.every((a) => a.status === 200 && a.body === expected.map((ip) => `${ip}\n`).join(''))) return expected;
+      last = `members ${expected.join(',')} serve ${answers.map((a) => JSON.stringify(a.body)).join(' ')}`;
+    } else last = `${expected.length} running members, want ${count}`;
+    await sleep(100);
+  }
+  throw new Error(`fleet ${name} did not converge within ${timeoutMs} ms: ${last}`);
+}
+
+export interface Daemon {
+  name: string;
+  port: number;
+  child: ChildProcess;
+  logs: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts `fleet up` and resolves once it says it serves; teardown takes everything down. */
+export async function up(t: Tap, tag: string, replicas: number, extra: string[] = [], name = fleetName(tag)): Promise<Daemon> {
+  const port = await freePort();
+  registerCleanup(t, name);
+  return startDaemon(name, port, replicas, extra);
+}
+
+export function registerCleanup(t: Tap, name: string): void {
+  t.teardown(async () => {
+    await fleet(['down', '--name', name]);
+    const ids = (await docker('ps', '-aq', '--filter', `label=io.fleet.name=${name}`)).split('\n').filter(Boolean);
+    if (ids.length) await docker('rm', '-f', ...ids);
+    await docker('network', 'rm', `fleet-${name}`).catch(() => '');
+  });
+}
+
+export async function startDaemon(name: string, port: number, replicas: number, extra: string[] = []): Promise<Daemon> {
+  const child = spawn(
+    process.execPath,
+    [FLEET_BIN, 'up', '--name', name, '--port', String(port), '--replicas', String(replicas), '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG', ...extra],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const ready = await Promise.race([
+    (async () => {
+      while (!output.includes('serving http://')) await sleep(50);
+      return true;
+    })(),
+    exited.then(() => false),
+    sleep(120_000).then(() => false),
+  ]);
+  if (!ready) {
+    child.kill('SIGKILL');
+    throw new Error(`fleet up did not become ready:\n${output}`);
+  }
+  return { name, port, child, logs: () => output, exited };
+}
