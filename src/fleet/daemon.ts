@@ -222,8 +222,12 @@ export class Daemon {
       // Out of rotation now, before the pass: no request should wait on a dead address.
       if (this.members.get(id)?.state !== 'draining') this.members.reportUnreachable(id);
       this.balancer.forget(id);
+      this.controller.noteDied(id);
+    } else if (action === 'start' || action === 'restart' || action === 'unpause') {
+      this.controller.noteStarted(id);
+    } else {
+      this.controller.request();
     }
-    this.controller.request();
   }
 
   private async ensureImage(): Promise<void> {

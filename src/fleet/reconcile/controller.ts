@@ -48,6 +48,8 @@ export class Controller {
   lastError: Error | undefined;
   private readonly removing = new Set<string>();
   private readonly pushed = new Map<string, string>();
+  /** Containers Docker said died: its list shows them running for a while after the event. */
+  private readonly died = new Set<string>();
   private readonly coalescer: Coalescer;
   private waiters: Waiter[] = [];
   private started = 0;
@@ -69,6 +71,18 @@ export class Controller {
 
   request(): void {
     this.coalescer.trigger();
+  }
+
+  /** A die event: the container no longer serves, whatever the next list says. */
+  noteDied(id: string): void {
+    this.died.add(id);
+    this.request();
+  }
+
+  /** A start event: a container that died may run again. */
+  noteStarted(id: string): void {
+    this.died.delete(id);
+    this.request();
   }
 
   /** True when every kept member is known to hold the current list. */
@@ -142,10 +156,12 @@ export class Controller {
     return observed;
   }
 
-  private plan(observed: ObservedContainer[]): Plan {
-    const seen = new Set(observed.map((c) => c.id));
+  private plan(listed: ObservedContainer[]): Plan {
+    const seen = new Set(listed.map((c) => c.id));
     for (const id of this.removing) if (!seen.has(id)) this.removing.delete(id);
     for (const id of this.pushed.keys()) if (!seen.has(id)) this.pushed.delete(id);
+    for (const id of this.died) if (!seen.has(id)) this.died.delete(id);
+    const observed = listed.map((c) => (c.running && this.died.has(c.id) ? { ...c, running: false } : c));
     const healthy = new Set(this.members.rotation.map((m) => m.id));
     const p = plan({ desired: this.desired, observed, removing: this.removing, pushed: this.pushed, healthy });
     this.current = listKey(p.list);

@@ -19,7 +19,6 @@ export const RUN_ID = `${process.pid.toString(36)}${randomBytes(2).toString('hex
 interface Tap {
   teardown(fn: () => unknown): void;
   fail(message: string): void;
-  skip(message?: string): void;
   plan(n: number, comment?: string): void;
 }
 
