@@ -1,7 +1,7 @@
 // Runs a clipanion Cli the way our tools promise: errors are one line on stderr (never
 // clipanion's stdout report, never a stack trace for the user's mistakes), an unknown
 // flag reads `Error: unknown flag: --x` followed by the command's usage, like cobra's.
-import { type BaseContext, Builtins, type Cli, type Command, UsageError } from 'clipanion';
+import { type BaseContext, type Cli, type Command, UsageError } from 'clipanion';
 
 interface SyntaxError {
   name: string;
@@ -80,9 +80,24 @@ export async function runCli(cli: Cli<BaseContext>, rawArgv: string[], context: 
     }
     return 2;
   }
-  if (command.help || command instanceof Builtins.HelpCommand || command instanceof Builtins.VersionCommand) {
-    return cli.run(command, context);
+  if (command.help) {
+    context.stdout.write(cli.usage(command, { detailed: true }));
+    return 0;
   }
+  // What clipanion's own run() hands a command; the help and version builtins use it.
+  command.cli = {
+    binaryLabel: cli.binaryLabel,
+    binaryName: cli.binaryName,
+    binaryVersion: cli.binaryVersion,
+    enableCapture: cli.enableCapture,
+    enableColors: cli.enableColors,
+    definitions: () => cli.definitions(),
+    error: (error, opts) => cli.error(error, opts),
+    format: (colored) => cli.format(colored),
+    process: (input, sub) => cli.process(input, { ...context, ...sub }),
+    run: (input, sub) => cli.run(input, { ...context, ...sub }),
+    usage: (target, opts) => cli.usage(target, opts),
+  };
   try {
     return (await command.validateAndExecute()) ?? 0;
   } catch (error) {
