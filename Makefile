@@ -1,5 +1,5 @@
 # fleet's everyday commands. `make up` runs a fleet, `make test` runs every test.
-.PHONY: all deps build test unit lint e2e image image-nginx image-offline up down bench clean
+.PHONY: all deps build test unit lint e2e image image-fleet image-nginx image-offline up down bench clean
 
 all: build
 
@@ -31,6 +31,10 @@ e2e: build
 # The dkr-ls tool image (FROM alpine:3.10: needs a registry).
 image:
 	docker build -t dkr-ls .
+
+# The fleet daemon image (FROM alpine:3.10: needs a registry).
+image-fleet:
+	docker build -f images/fleet/Dockerfile -t fleet .
 
 # fleet's member image (FROM alpine:3.10: needs a registry).
 image-nginx:

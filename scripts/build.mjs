@@ -8,8 +8,9 @@ const common = {
   format: 'cjs',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // ssh2 is only reached for ssh:// engines and carries native optional parts.
-  external: ['ssh2', 'cpu-features'],
+  // ssh2 (docker-modem loads it at start) is bundled; its native speed-ups are optional
+  // and loaded in try/catch, so they stay out: the bundles run with no node_modules.
+  external: ['cpu-features', '*.node'],
 };
 
 const bundles = [
@@ -17,6 +18,8 @@ const bundles = [
   // The tool image runs Alpine 3.10's Node 10: same code, syntax lowered for it.
   { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.node10.cjs', target: 'node10' },
   { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20' },
+  // The fleet daemon image (images/fleet, FROM alpine:3.10) runs this one.
+  { entryPoints: ['src/fleet/main-node10.ts'], outfile: 'dist/fleet.node10.cjs', target: 'node10' },
 ];
 
 await Promise.all(bundles.map((bundle) => build({ ...common, ...bundle })));

@@ -69,6 +69,7 @@ export class Balancer {
   readonly server: http.Server;
   private readonly proxy: httpProxy;
   private readonly agents = new Map<string, http.Agent>();
+  private readonly sockets = new Set<Socket>();
 
   constructor(
     private readonly members: MemberSet,
@@ -88,6 +89,10 @@ export class Balancer {
     });
     this.server = http.createServer((req, res) => this.handle(req, res, new Set()));
     this.server.keepAliveTimeout = 65_000;
+    this.server.on('connection', (socket: Socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
       if (socket.writable && error.code !== 'ECONNRESET') socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
       else socket.destroy();
@@ -122,7 +127,7 @@ export class Balancer {
 
   destroy(): void {
     for (const id of [...this.agents.keys()]) this.forget(id);
-    this.server.closeAllConnections();
+    for (const socket of this.sockets) socket.destroy();
   }
 
   private agentFor(member: Member): http.Agent {
@@ -178,10 +183,13 @@ export class Balancer {
       released = true;
       this.members.release(member.id);
     };
+    // 'finish' on a completed answer, 'close' on an aborted one (Node 10 emits only one).
+    res.once('finish', release);
     res.once('close', release);
 
     this.proxy.web(req, res, { target: `http://${member.ip}:${member.port}`, agent: this.agentFor(member) }, (error: NodeJS.ErrnoException) => {
       release();
+      res.off('finish', release);
       res.off('close', release);
       const code = error.code ?? 'EUNKNOWN';
       const unreachable = UNREACHABLE.has(code) && !attempt.connected;
