@@ -6,7 +6,7 @@ import type { Logger } from '../log.js';
 import { HealthChecker } from './balancer/checker.js';
 import { type Member, MemberSet } from './balancer/members.js';
 import { Balancer } from './balancer/proxy.js';
-import { ControlServer } from './control/server.js';
+import { ControlServer, socketAnswers } from './control/server.js';
 import type { DownResult, FleetStatus, MemberStatus, ScaleResult } from './control/protocol.js';
 import { Engine } from './docker/engine.js';
 import { FleetError, messageOf } from './errors.js';
@@ -101,6 +101,9 @@ export class Daemon {
 
   async start(): Promise<void> {
     const { name } = this.options;
+    if (await socketAnswers(socketPath(name))) {
+      throw new FleetError('FLEET_ALREADY_RUNNING', `fleet "${name}" is already running (its daemon answers on ${socketPath(name)})`);
+    }
     await this.engine.ping();
     await this.ensureImage();
     try {

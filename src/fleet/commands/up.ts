@@ -74,10 +74,19 @@ export class UpCommand extends Command {
       log,
     );
     const exited = new Promise<void>((resolve) => daemon.onExit(resolve));
+    let signals = 0;
     const stop = (signal: string) => () => {
+      // The first signal shuts down cleanly; a second one means "now".
+      if (++signals > 1) {
+        log.warn('fleet.abandoned', { signal, note: 'members and network left running; fleet up adopts them, fleet down removes them' });
+        process.exit(130);
+      }
       log.info('signal', { signal });
       void daemon.down(signal);
     };
+    // A bug must not take the balancer down with it: log it and keep serving.
+    process.on('uncaughtException', (error) => log.error('bug.uncaught', { error: error.stack ?? error.message }));
+    process.on('unhandledRejection', (reason) => log.error('bug.unhandled_rejection', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) }));
     const onInt = stop('SIGINT');
     const onTerm = stop('SIGTERM');
     process.on('SIGINT', onInt);

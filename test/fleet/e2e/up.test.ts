@@ -47,7 +47,7 @@ t.test('a fleet of 3', async (t) => {
   t.test('a second fleet up for the same fleet is a clear error', async (t) => {
     const result = await fleet(['up', '--name', d.name, '--port', String(await freePort()), '--image', 'fleet-nginx:offline']);
     t.not(result.code, 0);
-    t.match(result.stderr, /^Error: .*already running.*\n$/, 'one line naming the problem');
+    t.match(result.stderr, /^Error: fleet "\S+" is already running \(its daemon answers on \S+\)\n$/, 'one line naming the problem');
     t.equal((await inspectMembers(d.name)).size, 3, 'the running fleet is untouched');
   });
 
@@ -67,4 +67,12 @@ t.test('a fleet of 3', async (t) => {
     t.equal(await docker('ps', '-aq', '--filter', `label=io.fleet.name=${d.name}`), '', 'no container left');
     t.equal(await docker('network', 'ls', '-q', '--filter', `name=^fleet-${d.name}$`), '', 'no network left');
   });
+});
+
+t.test('a second fleet up on the same port says the fleet runs, not that the port is taken', async (t) => {
+  if (!(await requireEngine(t))) return;
+  const d = await up(t, 'twice', 1);
+  const result = await fleet(['up', '--name', d.name, '--port', String(d.port), '--image', 'fleet-nginx:offline']);
+  t.equal(result.code, 1);
+  t.match(result.stderr, /^Error: fleet "\S+" is already running/);
 });
