@@ -45,5 +45,10 @@ if ! docker image inspect "$base" >/dev/null 2>&1; then
 fi
 
 echo "image:offline: building $image" >&2
-docker build -q -f "$here/Dockerfile" --build-arg "BASE=$base" --label "fleet.source-digest=$digest" -t "$image" "$context" >/dev/null
+# The build's own output (and docker's notice about its legacy builder) only on failure.
+if ! docker build -q -f "$here/Dockerfile" --build-arg "BASE=$base" --label "fleet.source-digest=$digest" -t "$image" "$context" >/tmp/fleet-offline-build.log 2>&1; then
+  cat /tmp/fleet-offline-build.log >&2
+  echo "error: docker build of $image failed" >&2
+  exit 1
+fi
 echo "image:offline: built $image ($digest)" >&2
