@@ -8,8 +8,10 @@
 // holds the others up. The new list is recognised from what members serve:
 //   add:    n+1 IPs, all n old ones included;
 //   remove: n-1 IPs, all from the old ones;
-//   kill:   n IPs, without the killed member's, all survivors included (so the replacement
-//           the daemon starts is in it).
+//   kill:   the survivors' IPs plus the replacement's, as soon as the engine reports the
+//           start of a new member (followed on its event stream, no polling of the engine). Docker may give the replacement the killed
+//           member's IP, so the new list can read exactly like the old one: only answers to
+//           requests sent after the replacement appeared count.
 // Afterwards the list is checked against the engine: it must equal the running members' IPs.
 //
 // Environment: BENCH_SIZES (3,10,30), BENCH_REPS (5), BENCH_POLL_MS (5), BENCH_JSON (write
@@ -18,7 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { killContainer, listMembers, runningIps, sortIps } from './lib/docker.mjs';
+import { followStarts, killContainer, listMembers, runningIps, sortIps } from './lib/docker.mjs';
 import { cleanup, daemonLog, down, fleet, fleetCommand, freePort, installSignalHandlers, status, up, IMAGE } from './lib/fleet.mjs';
 import { closeAgent, get, parseList } from './lib/http.mjs';
 import { fmt, percentile, table } from './lib/stats.mjs';
@@ -68,35 +70,48 @@ async function settled(name, n) {
 }
 
 /**
- * Polls members until some list satisfying `isNew` is served by every IP in it. Resolves
+ * Polls members until the new list is served by every IP in it. The new list is either the
+ * first served list satisfying `isNew`, or the one `findTarget(set)` sets; with `findTarget`,
+ * only answers to requests sent after it was set count. Resolves
  * { tFirst, tAll, list, unsorted } with absolute performance.now() times, or { timeout }.
  */
-function watch(before, isNew, deadline) {
-  const served = new Map();
+function watch(before, { isNew, findTarget }, deadline) {
+  const served = new Map(); // ip -> { key, sent }
   const loops = new Set();
   let target;
   let targetKey;
+  let tTarget = -Infinity;
   let tFirst;
   let unsorted = 0;
   let done = false;
   let finish;
   const result = new Promise((resolve) => (finish = resolve));
 
-  const record = (ip, list, t) => {
-    if (done) return;
-    const key = list ? keyOf(list) : null;
-    if (list && list.length > 0 && list.join(',') !== key) unsorted++;
-    served.set(ip, key);
-    if (!target && list && isNew(list)) {
-      target = sortIps(list);
-      targetKey = key;
-      tFirst = t;
-      for (const other of target) loop(other);
-    }
-    if (target && target.every((other) => served.get(other) === targetKey)) {
+  const serves = (ip) => {
+    const s = served.get(ip);
+    return s !== undefined && s.key === targetKey && s.sent >= tTarget;
+  };
+  const setTarget = (list, t) => {
+    target = sortIps(list);
+    targetKey = keyOf(target);
+    for (const other of target) loop(other);
+    if (findTarget) tTarget = t;
+  };
+  const check = (t) => {
+    if (done || !target) return;
+    if (tFirst === undefined && target.some(serves)) tFirst = t;
+    if (target.every(serves)) {
       done = true;
       finish({ tFirst, tAll: t, list: target, unsorted });
     }
+  };
+  const record = (ip, list, sent, t) => {
+    if (done) return;
+    const key = list ? keyOf(list) : null;
+    if (list && list.length > 0 && list.join(',') !== key) unsorted++;
+    served.set(ip, { key, sent });
+    if (!target && !findTarget && list && isNew(list)) setTarget(list, t);
+    check(t);
   };
 
   const loop = (ip) => {
@@ -106,26 +121,33 @@ function watch(before, isNew, deadline) {
       while (!done && performance.now() < deadline) {
         // A member already serving the new list is not asked again (lists only move
         // forward within one change; a final round below checks that they stayed).
-        if (target && (served.get(ip) === targetKey || !target.includes(ip))) return;
+        if (target && (serves(ip) || !target.includes(ip))) return;
         let list = null;
+        const sent = performance.now();
         try {
           const r = await get(`http://${ip}/`, { timeoutMs: 500 });
           if (r.status === 200) list = parseList(r.body);
         } catch {
           // refused, unreachable or slow: this member does not serve the list yet
         }
-        record(ip, list, performance.now());
+        record(ip, list, sent, performance.now());
         await sleep(POLL_MS);
       }
     })();
   };
 
   for (const ip of before) loop(ip);
+  const stopFinding = findTarget?.((list) => {
+    if (!done && !target) setTarget(list, performance.now());
+  });
   const timer = setTimeout(() => {
     done = true;
     finish({ timeout: true, served: Object.fromEntries(served), target });
   }, Math.max(0, deadline - performance.now()));
-  return result.finally(() => clearTimeout(timer));
+  return result.finally(() => {
+    clearTimeout(timer);
+    stopFinding?.();
+  });
 }
 
 async function measure(name, op, members, rep) {
@@ -133,14 +155,24 @@ async function measure(name, op, members, rep) {
   const n = before.length;
   const old = new Set(before);
   const victim = op === 'kill' ? members[rep % n] : undefined;
-  const isNew = {
-    add: (l) => l.length === n + 1 && before.every((ip) => l.includes(ip)),
-    remove: (l) => l.length === n - 1 && l.every((ip) => old.has(ip)),
-    kill: (l) => l.length === n && !l.includes(victim.ip) && before.every((ip) => ip === victim.ip || l.includes(ip)),
+  const oldIds = new Set(members.map((m) => m.id));
+  const how = {
+    add: { isNew: (l) => l.length === n + 1 && before.every((ip) => l.includes(ip)) },
+    remove: { isNew: (l) => l.length === n - 1 && l.every((ip) => old.has(ip)) },
+    kill: {
+      // The survivors plus the replacement, once the engine runs it.
+      findTarget: (set) =>
+        followStarts(name, (c) => {
+          if (oldIds.has(c.id) || !c.ip || sampleRepl.ip) return;
+          sampleRepl.ip = c.ip;
+          set([...before.filter((ip) => ip !== victim.ip), c.ip]);
+        }),
+    },
   }[op];
+  const sampleRepl = {};
 
   const deadline = performance.now() + OP_TIMEOUT_MS;
-  const watching = watch(before, isNew, deadline);
+  const watching = watch(before, how, deadline);
   await sleep(20); // the poll loops are warm and see the old list
   const t0 = performance.now();
   const sample = { op, size: n, rep };
@@ -162,6 +194,7 @@ async function measure(name, op, members, rep) {
     sample.detail = w;
     return sample;
   }
+  if (op === 'kill') sample.replacement = sampleRepl.ip;
   sample.firstMs = w.tFirst - t0;
   sample.convergeMs = w.tAll - t0;
   sample.list = w.list;
@@ -232,6 +265,8 @@ function report(samples, notes) {
       if (moved) problems.push(`${moved} moved after converging`);
       const unsorted = ok.reduce((a, s) => a + s.unsorted, 0);
       if (unsorted) problems.push(`${unsorted} unsorted answers`);
+      const reused = ok.filter((s) => s.op === 'kill' && s.replacement === s.victim).length;
+      if (reused) problems.push(`${reused} replacement(s) got the killed member's IP`);
       const errors = ss.filter((s) => s.cliError).length;
       if (errors) problems.push(`${errors} CLI errors`);
       rows.push([

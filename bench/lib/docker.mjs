@@ -68,3 +68,43 @@ export async function forceRemoveFleet(fleet) {
   await dockerApi('DELETE', `/networks/fleet-${fleet}`).catch(() => {});
   return members.length;
 }
+
+/**
+ * Follows the engine's `start` events of this fleet's containers; calls onStart({ id, ip })
+ * with the IP from an inspect. Returns a function that stops following.
+ */
+export function followStarts(fleet, onStart) {
+  const filters = encodeURIComponent(JSON.stringify({ type: ['container'], event: ['start'], label: [`io.fleet.name=${fleet}`] }));
+  const req = http.request({ socketPath: socketPath(), method: 'GET', path: `/events?filters=${filters}`, agent: false }, (res) => {
+    let buf = '';
+    res.setEncoding('utf8');
+    res.on('data', (d) => {
+      buf += d;
+      let nl;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl).trim();
+        buf = buf.slice(nl + 1);
+        if (!line) continue;
+        let event;
+        try {
+          event = JSON.parse(line);
+        } catch {
+          continue;
+        }
+        const id = event.id ?? event.Actor?.ID;
+        if (!id) continue;
+        dockerApi('GET', `/containers/${id}/json`)
+          .then((c) => {
+            const nets = c.NetworkSettings?.Networks ?? {};
+            const net = nets[`fleet-${fleet}`] ?? Object.values(nets)[0];
+            onStart({ id, ip: net?.IPAddress || undefined });
+          })
+          .catch(() => {});
+      }
+    });
+    res.on('error', () => {});
+  });
+  req.on('error', () => {});
+  req.end();
+  return () => req.destroy();
+}
