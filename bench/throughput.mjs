@@ -64,7 +64,7 @@ function wrk(url, duration) {
 function haproxyConfig(port, ips, nbthread) {
   return [
     'global',
-    '  maxconn 20000',
+    '  maxconn 4096',
     ...(nbthread ? [`  nbthread ${nbthread}`] : []),
     'defaults',
     '  mode http',
