@@ -29,7 +29,7 @@ export class ReposCommand extends Command {
 
   async execute(): Promise<number> {
     const log = new Logger({ level: this.logLevel, stream: this.context.stderr });
-    const rows = await listRows({ log, prefixes: this.prefix, minAge: this.minAge, minSize: this.minSize });
+    const rows = await listRows({ log, env: this.context.env, prefixes: this.prefix, minAge: this.minAge, minSize: this.minSize });
     const names = repositories(rows);
     let out = '';
     if (this.json) for (const repository of names) out += JSON.stringify({ repository }) + '\n';

@@ -44,6 +44,7 @@ export class TagsCommand extends Command {
     const now = Date.now();
     const rows = await listRows({
       log,
+      env: this.context.env,
       now: () => now,
       prefixes: this.prefix,
       minAge: this.minAge,
