@@ -1,6 +1,7 @@
 // Running the fleet CLI from the benchmarks: the daemon as a child process, the other
 // commands as timed calls, and cleanup that runs on success, failure and signals.
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -84,7 +85,11 @@ export async function up({ name, replicas, port, extra = [], readyTimeoutMs = 30
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const record = { name, child, stderr: '', exited: false };
   fleets.set(name, record);
+  // BENCH_DAEMON_LOG=file keeps the daemon's log (with FLEET_LOG_LEVEL=INFO: its timings).
+  const logFile = process.env.BENCH_DAEMON_LOG ? fs.openSync(process.env.BENCH_DAEMON_LOG, 'a') : undefined;
+  if (logFile !== undefined) child.on('close', () => fs.closeSync(logFile));
   child.stderr.on('data', (d) => {
+    if (logFile !== undefined) fs.writeSync(logFile, d);
     record.stderr += d;
     if (record.stderr.length > 200_000) record.stderr = record.stderr.slice(-100_000);
   });
