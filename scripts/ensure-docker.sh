@@ -24,7 +24,9 @@ if ! command -v dockerd >/dev/null 2>&1; then
 fi
 
 echo "ensure-docker: starting dockerd (log: /tmp/fleet-dockerd.log)" >&2
-setsid dockerd >/tmp/fleet-dockerd.log 2>&1 </dev/null &
+# Networks from 172.16.0.0/12 in /24s: 4096 of them, so a long test run never spills
+# into other private ranges once the default /16 pools are used up.
+setsid dockerd --default-address-pool base=172.16.0.0/12,size=24 >/tmp/fleet-dockerd.log 2>&1 </dev/null &
 echo $! >"$pidfile"
 for _ in $(seq 1 60); do
   if docker info >/dev/null 2>&1; then

@@ -14,3 +14,4 @@ export const DEFAULT_RISE = 2;
 export const DEFAULT_FALL = 3;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export const DEFAULT_RESYNC_MS = 5_000;
+export const DEFAULT_REPLACE_AFTER_MS = 30_000;

@@ -25,6 +25,8 @@ export interface DaemonOptions {
   rise: number;
   fall: number;
   drainTimeoutMs: number;
+  /** Replace a member whose health stays down this long; 0 never does. */
+  replaceAfterMs: number;
   /** Resync with Docker this often even when no event came. */
   resyncMs: number;
   /** Extra labels on every member, e.g. a test run's own. */
@@ -82,6 +84,7 @@ export class Daemon {
         port: MEMBER_PORT,
         desired: options.replicas,
         drainTimeoutMs: options.drainTimeoutMs,
+        replaceAfterMs: options.replaceAfterMs,
         stopGraceSeconds: 10,
         debounceMs: 20,
       },
@@ -205,7 +208,9 @@ export class Daemon {
     let removedNetwork = false;
     try {
       const containers = await this.engine.listMembers(this.options.name);
-      const results = await Promise.allSettled(containers.map((c) => this.engine.stopAndRemove(c.id, 10)));
+      // Healthy members stop gracefully; one that fails its checks would only burn the grace period.
+      const grace = (id: string): number => (this.members.get(id)?.health.up === false ? 0 : 10);
+      const results = await Promise.allSettled(containers.map((c) => this.engine.stopAndRemove(c.id, grace(c.id))));
       removedContainers = results.filter((r) => r.status === 'fulfilled').length;
       removedNetwork = await this.engine.removeNetwork(this.options.name);
     } catch (error) {

@@ -19,6 +19,8 @@ export interface Member extends MemberAddress {
   readonly inflight: number;
   /** Set when the member holds the current list and may enter rotation once healthy. */
   readonly ready: boolean;
+  /** When its health last turned down (ms since the epoch); undefined while not down. */
+  readonly downSince: number | undefined;
 }
 
 interface Entry extends MemberAddress {
@@ -26,6 +28,7 @@ interface Entry extends MemberAddress {
   inflight: number;
   ready: boolean;
   draining: boolean;
+  downSince: number | undefined;
   idleWaiters: (() => void)[];
 }
 
@@ -48,10 +51,12 @@ export class MemberSet {
   private cursor = 0;
   private readonly config: HealthConfig;
   private readonly onTransition: (t: Transition) => void;
+  private readonly now: () => number;
 
-  constructor(config: HealthConfig, onTransition: (t: Transition) => void = () => {}) {
+  constructor(config: HealthConfig, onTransition: (t: Transition) => void = () => {}, now: () => number = Date.now) {
     this.config = config;
     this.onTransition = onTransition;
+    this.now = now;
   }
 
   get size(): number {
@@ -80,7 +85,7 @@ export class MemberSet {
       this.edit(entry, () => Object.assign(entry, address));
       return;
     }
-    this.entries.set(address.id, { ...address, health: UNKNOWN, inflight: 0, ready: false, draining: false, idleWaiters: [] });
+    this.entries.set(address.id, { ...address, health: UNKNOWN, inflight: 0, ready: false, draining: false, downSince: undefined, idleWaiters: [] });
     this.swap();
   }
 
@@ -118,6 +123,12 @@ export class MemberSet {
     const entry = this.entries.get(id);
     if (!entry) return;
     this.edit(entry, () => (entry.health = passiveFailure(this.config)));
+  }
+
+  /** Members whose health has been down for at least `ms`: candidates for replacement. */
+  downFor(ms: number): string[] {
+    const before = this.now() - ms;
+    return [...this.entries.values()].filter((e) => !e.draining && e.downSince !== undefined && e.downSince <= before).map((e) => e.id);
   }
 
   /** The next member in round-robin order, skipping `exclude`; undefined when none is left. */
@@ -163,7 +174,11 @@ export class MemberSet {
 
   private edit(entry: Entry, change: () => void): void {
     const from = stateOf(entry);
+    const wasDown = entry.health.up === false;
     change();
+    const isDown = entry.health.up === false;
+    if (isDown && !wasDown) entry.downSince = this.now();
+    else if (!isDown) entry.downSince = undefined;
     const to = stateOf(entry);
     if (from !== to) this.onTransition({ id: entry.id, from, to });
     this.swap();
@@ -176,7 +191,7 @@ export class MemberSet {
   }
 
   private view(entry: Entry): Member {
-    const { id, name, ip, port, health, inflight, ready } = entry;
-    return { id, name, ip, port, health, inflight, ready, state: stateOf(entry) };
+    const { id, name, ip, port, health, inflight, ready, downSince } = entry;
+    return { id, name, ip, port, health, inflight, ready, downSince, state: stateOf(entry) };
   }
 }

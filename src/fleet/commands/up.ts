@@ -11,6 +11,7 @@ import {
   DEFAULT_IMAGE,
   DEFAULT_PORT,
   DEFAULT_REPLICAS,
+  DEFAULT_REPLACE_AFTER_MS,
   DEFAULT_RESYNC_MS,
   DEFAULT_RISE,
   MAX_REPLICAS,
@@ -30,7 +31,7 @@ export class UpCommand extends Command {
 
       \`--image\` defaults to \`${DEFAULT_IMAGE}\`, built from \`images/nginx\` (FROM alpine:3.10) when missing. Without a registry, build the stand-in with \`npm run image:offline\` and pass \`--image ${OFFLINE_IMAGE}\`.
 
-      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed. SIGINT and SIGTERM act like \`fleet down\`. Logs go to stderr.
+      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`. Logs go to stderr.
     `,
     examples: [
       ['Run 3 members on port 8080', '$0 up --replicas 3'],
@@ -49,6 +50,7 @@ export class UpCommand extends Command {
   rise = integerOption('--rise', DEFAULT_RISE, 1, 100, `Good checks in a row to enter rotation (default ${DEFAULT_RISE})`);
   fall = integerOption('--fall', DEFAULT_FALL, 1, 100, `Failed checks in a row to leave rotation (default ${DEFAULT_FALL})`);
   drainTimeout = integerOption('--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS, 0, 600_000, `Milliseconds to let requests in flight finish on removal (default ${DEFAULT_DRAIN_TIMEOUT_MS})`);
+  replaceAfter = integerOption('--replace-after', DEFAULT_REPLACE_AFTER_MS, 0, 86_400_000, `Milliseconds a member may stay unhealthy before it is replaced; 0 never (default ${DEFAULT_REPLACE_AFTER_MS})`);
   logLevel = Option.String('--log-level', 'INFO', {
     description: `One of ${LOG_LEVELS.join(', ')} (default INFO)`,
     validator: isLogLevel,
@@ -69,6 +71,7 @@ export class UpCommand extends Command {
         rise: this.rise,
         fall: this.fall,
         drainTimeoutMs: this.drainTimeout,
+        replaceAfterMs: this.replaceAfter,
         resyncMs: DEFAULT_RESYNC_MS,
       },
       log,

@@ -156,11 +156,11 @@ export class Engine {
     }
   }
 
-  /** Graceful stop (the image's SIGQUIT, then SIGKILL after `graceSeconds`), then removal. */
+  /** Graceful stop (the image's SIGQUIT, then SIGKILL after `graceSeconds`), then removal; 0 removes at once. */
   async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
     const container = this.api.getContainer(id);
     try {
-      await container.stop({ t: graceSeconds }).catch(ignoreStatus(304, 404));
+      if (graceSeconds > 0) await container.stop({ t: graceSeconds }).catch(ignoreStatus(304, 404));
       await container.remove({ force: true }).catch(ignoreStatus(404));
     } catch (error) {
       throw engineError(`cannot remove container ${id.slice(0, 12)}`, error);

@@ -30,6 +30,8 @@ export interface ControllerOptions {
   desired: number;
   drainTimeoutMs: number;
   stopGraceSeconds: number;
+  /** A member whose health stays down this long is replaced; 0 never replaces. */
+  replaceAfterMs: number;
   debounceMs: number;
 }
 
@@ -163,7 +165,9 @@ export class Controller {
     for (const id of this.died) if (!seen.has(id)) this.died.delete(id);
     const observed = listed.map((c) => (c.running && this.died.has(c.id) ? { ...c, running: false } : c));
     const healthy = new Set(this.members.rotation.map((m) => m.id));
-    const p = plan({ desired: this.desired, observed, removing: this.removing, pushed: this.pushed, healthy });
+    const failing = new Set(this.options.replaceAfterMs > 0 ? this.members.downFor(this.options.replaceAfterMs) : []);
+    for (const id of failing) this.log.warn('member.replacing', { id: id.slice(0, 12), reason: `unhealthy for ${this.options.replaceAfterMs} ms` });
+    const p = plan({ desired: this.desired, observed, removing: this.removing, pushed: this.pushed, healthy, failing });
     this.current = listKey(p.list);
     return p;
   }
@@ -179,7 +183,12 @@ export class Controller {
     }
     this.log.debug('reconcile.plan', { start: p.start, drain: p.drain.length, reap: p.reap.length, push: p.push.length, desired: this.desired });
 
-    for (const id of p.reap) this.takeOut(id);
+    for (const id of p.reap) {
+      // Removing from now on: a reaped member that still runs (a hung one) must not be
+      // counted again by the re-plan below once it left the member set.
+      this.removing.add(id);
+      this.takeOut(id);
+    }
     for (const id of p.drain) {
       this.removing.add(id);
       this.members.fence(id);
@@ -218,10 +227,12 @@ export class Controller {
     if (p.push.length > 0) this.log.info('list.pushed', { members: p.push.length, failed: pushes.filter((r) => r.status === 'rejected').length, list: p.list.join(',') });
     await this.admit(p);
 
+    // Drained members stop gracefully; reaped ones are dead or wedged and serve nobody.
+    const grace = new Map([...p.reap.map((id) => [id, 0] as const), ...p.drain.map((id) => [id, this.options.stopGraceSeconds] as const)]);
     const removals = await Promise.allSettled(
-      [...p.drain, ...p.reap].map(async (id) => {
+      [...grace].map(async ([id, seconds]) => {
         this.removing.add(id);
-        await this.engine.stopAndRemove(id, this.options.stopGraceSeconds);
+        await this.engine.stopAndRemove(id, seconds);
         this.takeOut(id);
         this.removing.delete(id);
         this.log.info('member.removed', { id: id.slice(0, 12) });

@@ -21,6 +21,8 @@ export interface PlanInput {
   pushed: ReadonlyMap<string, string>;
   /** Members passing health checks; surplus is taken from the others first. */
   healthy: ReadonlySet<string>;
+  /** Running members that have failed health checks for too long: replaced. */
+  failing?: ReadonlySet<string>;
 }
 
 export interface Push {
@@ -33,7 +35,7 @@ export interface Plan {
   start: number;
   /** Running members to remove gracefully: fence, drain, then stop. */
   drain: string[];
-  /** Containers that are not serving (exited, or without an address): remove now. */
+  /** Containers that are not serving (exited, without an address, failing for too long): remove now. */
   reap: string[];
   /** Members that stay, in list order. */
   keep: ObservedContainer[];
@@ -67,7 +69,7 @@ export function plan(input: PlanInput): Plan {
   const serving: ObservedContainer[] = [];
 
   for (const container of input.observed) {
-    const serves = container.running && container.ip !== undefined;
+    const serves = container.running && container.ip !== undefined && !input.failing?.has(container.id);
     if (input.removing.has(container.id)) (serves ? drain : reap).push(container.id);
     else if (serves) serving.push(container);
     else reap.push(container.id);

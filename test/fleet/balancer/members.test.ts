@@ -121,3 +121,20 @@ t.test('idle resolves when the last request in flight ends, or false at the time
   set.release('b');
   t.equal(set.get('b')?.inflight, 0, 'an extra release does not go below zero');
 });
+
+t.test('downFor names members that have been down at least that long, and forgets them when they recover', async (t) => {
+  let now = 1_000;
+  const set = new MemberSet(config, () => {}, () => now);
+  ready(set, 'a', 'b');
+  set.reportUnreachable('a');
+  now += 500;
+  t.same(set.downFor(1_000), [], 'not yet');
+  now += 600;
+  t.same(set.downFor(1_000), ['a'], 'down for 1.1 s');
+  set.report('a', true);
+  set.report('a', true);
+  t.same(set.downFor(0), [], 'back up, no longer a candidate');
+  set.reportUnreachable('b');
+  set.fence('b');
+  t.same(set.downFor(0), [], 'a draining member is already on its way out');
+});

@@ -94,3 +94,27 @@ t.test('add, docker kill and remove under load', async (t) => {
     t.same(failures.slice(0, 10), [], `no failures among ${total} requests`);
   });
 });
+
+t.test('a member that stops answering health checks is replaced', async (t) => {
+  if (!(await requireEngine(t))) return;
+  const d = await up(t, 'hung', 2, ['--replace-after', '2000', '--health-timeout', '300']);
+  await converged(d.name, 2);
+  const [victim] = (await inspectMembers(d.name)).keys();
+  // Freeze the nginx workers (as their own user: members have no CAP_KILL): the
+  // container runs, the kernel accepts connections, nobody answers.
+  await docker('exec', '-u', 'nginx', victim, 'sh', '-c', 'kill -s STOP -- -1');
+  const ips = await converged(d.name, 2, 30_000);
+  t.notOk((await inspectMembers(d.name)).has(victim), 'the hung member was removed');
+  t.equal(ips.length, 2, 'and replaced');
+  t.match(d.logs(), /member\.replacing/, 'the daemon said why');
+});
+
+t.test('a paused member no longer counts as running and is replaced', async (t) => {
+  if (!(await requireEngine(t))) return;
+  const d = await up(t, 'paused', 2);
+  await converged(d.name, 2);
+  const [victim] = (await inspectMembers(d.name)).keys();
+  await docker('pause', victim);
+  await converged(d.name, 2, 30_000);
+  t.notOk((await inspectMembers(d.name)).has(victim), 'the paused member was removed and replaced');
+});

@@ -41,7 +41,7 @@ class MemoryEngine implements ControllerEngine {
   }
 }
 
-function setup(desired: number) {
+function setup(desired: number, replaceAfterMs = 0) {
   const engine = new MemoryEngine();
   const members = new MemberSet({ rise: 2, fall: 3 });
   const log = new Logger({ level: 'ERROR', stream: new PassThrough() });
@@ -55,7 +55,7 @@ function setup(desired: number) {
       },
       forget: () => {},
     },
-    { fleet: 'f', image: 'i', port: 80, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, debounceMs: 1 },
+    { fleet: 'f', image: 'i', port: 80, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, debounceMs: 1 },
     log,
   );
   return { engine, members, controller };
@@ -148,4 +148,19 @@ t.test('scaling down removes the surplus only after the others hold the new list
   controller.desired = 2;
   await controller.settle(5_000);
   t.same(order, ['push c1', 'push c2', 'remove c3'], 'pushes first, then the stop of the newest member');
+});
+
+t.test('a member that stays unhealthy is replaced, and the replacement stays', async (t) => {
+  const { engine, members, controller } = setup(2, 1);
+  t.teardown(() => controller.stop());
+  await controller.settle(5_000);
+  members.reportUnreachable('c1');
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await controller.settle(5_000);
+  t.same(engine.removed, ['c1'], 'only the failing member was removed');
+  t.same(
+    engine.containers.map((c) => c.id),
+    ['c2', 'c3'],
+    'its replacement runs beside the healthy one',
+  );
 });

@@ -93,6 +93,15 @@ const cases: Case[] = [
     push: ['a', 'c'],
   },
   {
+    name: 'a member failing health checks for too long is reaped and replaced',
+    input: base({ observed: three, pushed: allPushed, failing: new Set(['b']) }),
+    start: 1,
+    drain: [],
+    reap: ['b'],
+    list: ['172.20.0.2', '172.20.0.3'],
+    push: ['a', 'c'],
+  },
+  {
     name: 'scaling up counts only serving members',
     input: base({ desired: 5, observed: three, pushed: allPushed }),
     start: 2,
