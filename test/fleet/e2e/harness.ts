@@ -72,6 +72,17 @@ export async function docker(...args: string[]): Promise<string> {
 
 /** Running members of a fleet, as Docker reports them: id to IP on the fleet's network. */
 export async function inspectMembers(name: string): Promise<Map<string, string>> {
+  // A member can go between `ps` and `inspect` while the daemon heals: ask again.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await listMembers(name);
+    } catch (error) {
+      if (attempt >= 5) throw error;
+    }
+  }
+}
+
+async function listMembers(name: string): Promise<Map<string, string>> {
   const ids = (await docker('ps', '-q', '--no-trunc', '--filter', `label=io.fleet.name=${name}`)).split('\n').filter(Boolean);
   const members = new Map<string, string>();
   if (ids.length === 0) return members;
