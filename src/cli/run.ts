@@ -1,31 +1,32 @@
-// Runs a clipanion Cli the way our tools promise: errors are one line on stderr (never
-// clipanion's stdout report, never a stack trace for the user's mistakes), an unknown
-// flag reads `Error: unknown flag: --x` followed by the command's usage, like cobra's.
+// Runs a clipanion Cli the way both our tools promise: errors are one line on stderr
+// (never clipanion's report on stdout, never a stack trace for the user's mistakes), an
+// unknown flag reads `Error: unknown flag: --x` followed by the command's usage, like
+// cobra's CLIs. Exit codes: 0 done, 1 the user's or the environment's failure found while
+// running, 2 a bad command line, 70 a bug.
 import { type BaseContext, type Cli, type Command, UsageError } from 'clipanion';
 
-interface SyntaxError {
+export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70 } as const;
+
+export interface RunOptions {
+  /** The word that names the command (`tags`, `up`); undefined when there is none. */
+  path: string | undefined;
+  /**
+   * Rewrites argv into what clipanion parses; `typed` maps each name clipanion binds back
+   * to the spelling the user typed, for messages. May throw a UsageError for a bad spelling.
+   */
+  normalize?: (argv: readonly string[]) => { argv: string[]; typed: ReadonlyMap<string, string> };
+  /** What follows `Error: unknown flag: --x`: the command's usage, ending in a newline. */
+  unknownFlagHelp: (path: string | undefined, usage: string) => string;
+  /** Failures that are the user's or the environment's doing besides a UsageError. */
+  isUserError?: (error: unknown) => boolean;
+  /** The variable that, when set, adds a bug's stack trace. */
+  debugEnv: string;
+}
+
+interface ParseError {
   name: string;
   message: string;
   candidates?: { usage: string; reason: string | null }[];
-}
-
-/** The option names a usage line accepts: `fleet add [--count #0] [-h,--help]` gives --count, -h, --help. */
-export function usageOptionNames(usage: string): Set<string> {
-  const names = new Set<string>(['-h', '--help']);
-  for (const match of usage.matchAll(/(?:^|[\s[,])(--?[A-Za-z][\w-]*)/g)) names.add(match[1]);
-  return names;
-}
-
-/** The first flag in `argv` that `usage` does not accept. */
-export function unknownFlag(argv: readonly string[], usage: string): string | undefined {
-  const known = usageOptionNames(usage);
-  for (const token of argv) {
-    if (token === '--') break;
-    if (!token.startsWith('-') || /^-\d/.test(token)) continue;
-    const name = token.split('=')[0];
-    if (!known.has(name)) return name;
-  }
-  return undefined;
 }
 
 /** One line: clipanion's multi-line validation reports are folded. */
@@ -37,22 +38,7 @@ export function oneLine(message: string): string {
     .trim();
 }
 
-function syntaxErrorText(cli: Cli<BaseContext>, argv: readonly string[], error: SyntaxError): string {
-  const candidates = error.candidates ?? [];
-  const bad = candidates.find((c) => /^(Unsupported|Invalid) option name/.test(c.reason ?? ''));
-  if (bad) {
-    const flag = (/\("(.+)"\)/.exec(bad.reason ?? '')?.[1] ?? unknownFlag(argv, bad.usage) ?? '').split('=')[0];
-    return `Error: unknown flag: ${flag}\nUsage:\n  ${bad.usage}\n\nRun "${cli.binaryName} ${argv[0] ?? ''} --help" for more.\n`;
-  }
-  const first = candidates.find((c) => c.reason)?.reason ?? error.message.split('\n')[0];
-  const usages = candidates.map((c) => `  ${c.usage}`).join('\n');
-  return `Error: ${oneLine(first)}${usages ? `\nUsage:\n${usages}` : ''}\n`;
-}
-
-/**
- * Joins `--flag -1` into `--flag=-1`: clipanion reads a negative number as an option
- * name and would report a missing argument instead of the bad value.
- */
+/** Joins `--flag -1` into `--flag=-1`: clipanion reads a negative number as an option name. */
 export function joinNegativeValues(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < argv.length; i++) {
@@ -66,23 +52,59 @@ export function joinNegativeValues(argv: readonly string[]): string[] {
   return out;
 }
 
-export async function runCli(cli: Cli<BaseContext>, rawArgv: string[], context: BaseContext): Promise<number> {
-  const argv = joinNegativeValues(rawArgv);
+// clipanion speaks of the name it bound (`--max-tags`); say what the user typed, on one
+// line, starting in lower case as the other messages do.
+function retype(message: string, typed: ReadonlyMap<string, string>): string {
+  let out = oneLine(message);
+  typed.forEach((name, bindable) => {
+    out = out.split(bindable).join(name);
+  });
+  return out.replace(/^Invalid value/, 'invalid value');
+}
+
+function parseErrorText(cli: Cli<BaseContext>, options: RunOptions, error: ParseError, typed: ReadonlyMap<string, string>): string {
+  const candidates = error.candidates ?? [];
+  for (const candidate of candidates) {
+    const unknown = /^(?:Unsupported|Invalid) option name \("(.+)"\)/.exec(candidate.reason ?? '');
+    if (unknown && options.path) {
+      return `Error: unknown flag: ${retype(unknown[1].split('=')[0], typed)}\n${options.unknownFlagHelp(options.path, candidate.usage)}`;
+    }
+    const missing = /^Not enough arguments to option (\S+?)\.?$/.exec(candidate.reason ?? '');
+    if (missing) return `Error: flag needs an argument: ${retype(missing[1], typed)}\n`;
+  }
+  const name = cli.binaryName;
+  if (options.path && !cli.definitions().some((d) => d.path === `${name} ${options.path}`)) {
+    return `Error: unknown command "${options.path}" for "${name}"\nRun "${name} --help" for usage.\n`;
+  }
+  const reason = candidates.find((c) => c.reason)?.reason ?? error.message.split('\n')[0];
+  return `Error: ${retype(reason, typed)}\n`;
+}
+
+export async function runCli(cli: Cli<BaseContext>, argv: readonly string[], context: BaseContext, options: RunOptions): Promise<number> {
+  let normalized = argv.slice();
+  let typed: ReadonlyMap<string, string> = new Map();
+  if (options.normalize) {
+    try {
+      ({ argv: normalized, typed } = options.normalize(argv));
+    } catch (error) {
+      if (!(error instanceof UsageError)) throw error;
+      context.stderr.write(`Error: ${oneLine(error.message)}\n`);
+      return EXIT.usage;
+    }
+  }
+
   let command: Command<BaseContext>;
   try {
-    command = cli.process(argv, context);
+    command = cli.process(normalized, context);
   } catch (error) {
-    const e = error as SyntaxError;
-    if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError') {
-      context.stderr.write(syntaxErrorText(cli, argv, e));
-    } else {
-      context.stderr.write(`Error: ${oneLine(e.message)}\n`);
-    }
-    return 2;
+    const e = error as ParseError;
+    if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError') context.stderr.write(parseErrorText(cli, options, e, typed));
+    else context.stderr.write(`Error: ${retype(e.message, typed)}\n`);
+    return EXIT.usage;
   }
   if (command.help) {
     context.stdout.write(cli.usage(command, { detailed: true }));
-    return 0;
+    return EXIT.ok;
   }
   // What clipanion's own run() hands a command; the help and version builtins use it.
   command.cli = {
@@ -92,23 +114,23 @@ export async function runCli(cli: Cli<BaseContext>, rawArgv: string[], context: 
     enableCapture: cli.enableCapture,
     enableColors: cli.enableColors,
     definitions: () => cli.definitions(),
-    error: (error, opts) => cli.error(error, opts),
+    error: (err, opts) => cli.error(err, opts),
     format: (colored) => cli.format(colored),
     process: (input, sub) => cli.process(input, { ...context, ...sub }),
     run: (input, sub) => cli.run(input, { ...context, ...sub }),
     usage: (target, opts) => cli.usage(target, opts),
   };
   try {
-    return (await command.validateAndExecute()) ?? 0;
+    return (await command.validateAndExecute()) ?? EXIT.ok;
   } catch (error) {
-    if (error instanceof UsageError) {
-      context.stderr.write(`Error: ${oneLine(error.message)}\n`);
-      return 1;
+    if (error instanceof UsageError || options.isUserError?.(error)) {
+      context.stderr.write(`Error: ${retype((error as Error).message, typed)}\n`);
+      return EXIT.failed;
     }
     // A bug, not the user's doing: still one line, the stack only on request.
     const e = error instanceof Error ? error : new Error(String(error));
     context.stderr.write(`Error: internal error: ${oneLine(e.message)}\n`);
-    if (process.env.FLEET_DEBUG) context.stderr.write(`${e.stack ?? ''}\n`);
-    return 70;
+    if (process.env[options.debugEnv]) context.stderr.write(`${e.stack ?? ''}\n`);
+    return EXIT.bug;
   }
 }

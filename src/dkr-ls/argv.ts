@@ -1,6 +1,7 @@
 // Rewrites dkr-ls's command line into what clipanion parses, so every spelling the issue
 // promises reaches the option validators: clipanion binds `--flag=value` only for
 // lowercase names, takes no value that starts with `-`, and has no `--flag=true`.
+import { UsageError } from 'clipanion';
 
 /** A command's options, read from clipanion's definitions. */
 export interface FlagSpec {
@@ -10,7 +11,7 @@ export interface FlagSpec {
   values: Map<string, string>;
 }
 
-export class ArgvError extends Error {
+export class ArgvError extends UsageError {
   readonly flag: string;
 
   constructor(flag: string, message: string) {

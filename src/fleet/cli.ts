@@ -5,7 +5,7 @@ import { DownCommand } from './commands/down.js';
 import { RemoveCommand } from './commands/remove.js';
 import { StatusCommand } from './commands/status.js';
 import { UpCommand } from './commands/up.js';
-import { runCli } from '../cli/run.js';
+import { joinNegativeValues, runCli } from '../cli/run.js';
 
 export function buildCli(): Cli<BaseContext> {
   const cli = new Cli({ binaryLabel: 'fleet', binaryName: 'fleet', binaryVersion: '0.1.0', enableColors: false });
@@ -20,5 +20,10 @@ export function buildCli(): Cli<BaseContext> {
 }
 
 export function run(argv: string[], context: BaseContext): Promise<number> {
-  return runCli(buildCli(), argv, context);
+  return runCli(buildCli(), argv, context, {
+    path: argv.find((word) => !word.startsWith('-')),
+    normalize: (input) => ({ argv: joinNegativeValues(input), typed: new Map() }),
+    unknownFlagHelp: (path, usage) => `Usage:\n  ${usage}\n\nRun "fleet ${path ?? ''} --help" for more.\n`,
+    debugEnv: 'FLEET_DEBUG',
+  });
 }

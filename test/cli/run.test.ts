@@ -1,5 +1,5 @@
 import t from 'tap';
-import { joinNegativeValues, oneLine, unknownFlag, usageOptionNames } from '../../src/cli/run.js';
+import { joinNegativeValues, oneLine } from '../../src/cli/run.js';
 
 t.test('a negative value is joined to its flag', async (t) => {
   const cases: [string[], string[]][] = [
@@ -10,19 +10,6 @@ t.test('a negative value is joined to its flag', async (t) => {
     [['x', '--a', '--b'], ['x', '--a', '--b']],
   ];
   for (const [argv, want] of cases) t.same(joinNegativeValues(argv), want, argv.join(' '));
-});
-
-t.test('usage lines give the accepted option names', async (t) => {
-  t.same([...usageOptionNames('fleet add [--count #0] [--name #0]')].sort(), ['--count', '--help', '--name', '-h']);
-  t.same([...usageOptionNames('dkr-ls tags [-v,--verbose] [--sum]')].sort(), ['--help', '--sum', '--verbose', '-h', '-v']);
-});
-
-t.test('the first flag a usage does not accept is the unknown one', async (t) => {
-  const usage = 'dkr-ls repos [--prefix #0] [--minAge #0]';
-  t.equal(unknownFlag(['repos', '--prefix', 'a', '--maxTags', '3'], usage), '--maxTags');
-  t.equal(unknownFlag(['repos', '--maxTags=3'], usage), '--maxTags');
-  t.equal(unknownFlag(['repos', '--prefix', 'a'], usage), undefined);
-  t.equal(unknownFlag(['repos', '--', '--weird'], usage), undefined, 'nothing after -- is a flag');
 });
 
 t.test('multi-line validation reports fold into one line', async (t) => {
