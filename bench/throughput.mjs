@@ -9,14 +9,15 @@
 //
 // Environment: BENCH_MEMBERS (3), BENCH_ROUNDS (3), BENCH_DURATION (10s), BENCH_THREADS (2),
 // BENCH_CONNECTIONS (64), BENCH_HAPROXY_1T (1: also HAProxy with nbthread 1, a single
-// thread like the daemon; 0 to skip), HAPROXY (/usr/sbin/haproxy), WRK (wrk), BENCH_JSON,
+// thread like the daemon; 0 to skip), BENCH_ACCESS_LOG_OFF (1: switch the members' access
+// log off by docker exec + nginx reload first, a variant to see the balancers' own cost), HAPROXY (/usr/sbin/haproxy), WRK (wrk), BENCH_JSON,
 // FLEET_BIN, FLEET_IMAGE.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runningIps } from './lib/docker.mjs';
+import { listMembers, runningIps } from './lib/docker.mjs';
 import { cleanup, down, fleetCommand, freePort, installSignalHandlers, onCleanup, status, up, IMAGE } from './lib/fleet.mjs';
 import { closeAgent, get, parseList } from './lib/http.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
@@ -29,6 +30,7 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 64);
 const HAPROXY = process.env.HAPROXY || '/usr/sbin/haproxy';
 const WRK = process.env.WRK || 'wrk';
 const HAPROXY_1T = process.env.BENCH_HAPROXY_1T !== '0';
+const ACCESS_LOG_OFF = process.env.BENCH_ACCESS_LOG_OFF === '1';
 
 const log = (msg) => process.stderr.write(`[throughput ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
@@ -141,6 +143,16 @@ async function main() {
     }
     ips = await runningIps(name);
     log(`members: ${ips.join(' ')}`);
+    if (ACCESS_LOG_OFF) {
+      // A variant, not the product: the members log every request to stdout, which costs a
+      // write through containerd's shim and dockerd per request on the same cores.
+      for (const c of await listMembers(name)) {
+        await run('docker', ['exec', c.id, 'sed', '-i', 's#access_log /dev/stdout fleet;#access_log off;#', '/etc/nginx/nginx.conf'], 30_000);
+        await run('docker', ['exec', c.id, 'nginx', '-s', 'reload'], 30_000);
+      }
+      await sleep(1_000);
+      log('members: access log switched off (nginx reloaded)');
+    }
 
     const sides = [{ label: 'fleet', url: `http://127.0.0.1:${port}/` }];
     sides.push({ label: 'haproxy', url: await startHaproxy(dir, 'haproxy', ips) });
@@ -175,6 +187,8 @@ async function main() {
   const labels = [...new Set(results.map((r) => r.side))];
   const med = (label, key) => median(results.filter((r) => r.side === label).map((r) => r[key]));
   const fleetRps = med('fleet', 'rps');
+  const rpsOf = (label, round) => results.find((r) => r.side === label && r.round === round)?.rps;
+  const roundRatios = [...new Set(results.map((r) => r.round))].map((round) => rpsOf('fleet', round) / rpsOf('haproxy', round));
   const rows = labels.map((label) => {
     const rs = results.filter((r) => r.side === label);
     return [
@@ -192,11 +206,12 @@ async function main() {
   const lines = [
     `# fleet balancer throughput, ${new Date().toISOString()}`,
     `host: ${os.hostname()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, image ${IMAGE}, fleet ${fleetCommand().slice(1).join(' ')}`,
-    `${MEMBERS} members (${(ips ?? []).join(', ')}); wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} --latency, ${ROUNDS} interleaved rounds after a 2 s warm-up each; medians over rounds; HAProxy default threads (one per CPU, MAX_THREADS=${haproxyThreads})`,
+    `${MEMBERS} members (${(ips ?? []).join(', ')}); wrk -t${THREADS} -c${CONNECTIONS} -d${DURATION} --latency, ${ROUNDS} interleaved rounds after a 2 s warm-up each; medians over rounds; HAProxy default threads (one per CPU, MAX_THREADS=${haproxyThreads})${ACCESS_LOG_OFF ? '; members\' access log OFF (variant)' : ''}`,
     '',
     table(['side', 'runs', 'median req/s', 'req/s per round', 'median p50 ms', 'median p99 ms', 'non-2xx', 'socket errors', 'fleet / side'], rows),
     '',
     `ratio fleet/haproxy (median req/s): ${fmt(fleetRps / med('haproxy', 'rps'), 3)}`,
+    `ratio fleet/haproxy within each round (same few seconds of a shared host): ${roundRatios.map((r) => fmt(r, 3)).join(' / ')} (median ${fmt(median(roundRatios), 3)})`,
     ...Object.entries(served).map(([k, v]) => `${k}: ${k === 'after' ? v : `served by ${v}`}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
