@@ -121,10 +121,12 @@ export async function down(name) {
   fleets.delete(name);
   const r = await fleet(['down', '--name', name], { timeoutMs: 120_000 }).catch((e) => ({ code: 1, stderr: String(e) }));
   if (record && !record.exited) {
-    const late = await Promise.race([record.exitedPromise, new Promise((res) => setTimeout(() => res('timeout'), 15_000))]);
+    // Unref'd: a timer that lost the race must not keep the benchmark alive for 15 s.
+    const timeout = (ms) => new Promise((res) => setTimeout(() => res('timeout'), ms).unref());
+    const late = await Promise.race([record.exitedPromise, timeout(15_000)]);
     if (late === 'timeout') {
       record.child.kill('SIGTERM');
-      const again = await Promise.race([record.exitedPromise, new Promise((res) => setTimeout(() => res('timeout'), 15_000))]);
+      const again = await Promise.race([record.exitedPromise, timeout(15_000)]);
       if (again === 'timeout') record.child.kill('SIGKILL');
     }
   }
