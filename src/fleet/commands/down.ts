@@ -1,7 +1,6 @@
 import { Command } from 'clipanion';
 import { call } from '../control/client.js';
 import type { DownResult } from '../control/protocol.js';
-import { Engine } from '../docker/engine.js';
 import { FleetError, isFleetError } from '../errors.js';
 import { nameOption } from './options.js';
 
@@ -36,6 +35,8 @@ export class DownCommand extends Command {
 
   // No daemon: clean up after one that died, or say there is nothing to stop.
   private async removeLeftovers(): Promise<DownResult> {
+    // Loaded here, not at start-up: dockerode is most of the bundle's start-up cost.
+    const { Engine } = await import('../docker/engine.js');
     const engine = new Engine();
     await engine.ping();
     const containers = await engine.listMembers(this.name);

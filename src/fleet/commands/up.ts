@@ -17,7 +17,6 @@ import {
   MAX_REPLICAS,
   OFFLINE_IMAGE,
 } from '../config.js';
-import { Daemon } from '../daemon.js';
 import { integerOption, nameOption } from './options.js';
 
 export class UpCommand extends Command {
@@ -59,6 +58,9 @@ export class UpCommand extends Command {
 
   async execute(): Promise<number> {
     const log = new Logger({ level: this.logLevel, stream: this.context.stderr, format: this.logFormat });
+    // The daemon (dockerode, http-proxy) loads only for `up`: add, remove and status start
+    // without it and reach the daemon sooner.
+    const { Daemon } = await import('../daemon.js');
     const daemon = new Daemon(
       {
         name: this.name,

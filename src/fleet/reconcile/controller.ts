@@ -202,7 +202,11 @@ export class Controller {
     const drains = p.drain.map(async (id) => {
       if (!(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
     });
-    const results = await Promise.allSettled([...starts, ...drains]);
+    // A member died and a replacement is starting: the survivors drop the dead address now,
+    // while the container starts, instead of listing it until the replacement is up.
+    // (Not while draining: a drained member's peers get the new list after the drain.)
+    const early = p.start > 0 && p.drain.length === 0 ? p.push.map((push) => this.pushOne(push, listKey(p.list))) : [];
+    const results = await Promise.allSettled([...starts, ...drains, ...early]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 
     if (p.start > 0) {
@@ -212,18 +216,7 @@ export class Controller {
     }
 
     const key = listKey(p.list);
-    const pushes = await Promise.allSettled(
-      p.push.map(async ({ id, ips }) => {
-        try {
-          await this.engine.pushList(id, ips);
-          this.pushed.set(id, key);
-        } catch (error) {
-          this.pushed.delete(id);
-          this.members.setReady(id, false);
-          throw error;
-        }
-      }),
-    );
+    const pushes = await Promise.allSettled(p.push.map((push) => this.pushOne(push, key)));
     if (p.push.length > 0) this.log.info('list.pushed', { members: p.push.length, failed: pushes.filter((r) => r.status === 'rejected').length, list: p.list.join(',') });
     await this.admit(p);
 
@@ -242,6 +235,17 @@ export class Controller {
     const error = failed ?? [...pushes, ...removals].find((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (error) throw error.reason instanceof Error ? error.reason : new Error(String(error.reason));
     return false;
+  }
+
+  private async pushOne({ id, ips }: { id: string; ips: readonly string[] }, key: string): Promise<void> {
+    try {
+      await this.engine.pushList(id, ips);
+      this.pushed.set(id, key);
+    } catch (error) {
+      this.pushed.delete(id);
+      this.members.setReady(id, false);
+      throw error;
+    }
   }
 
   /** Kept members enter the member set; ones that are neither kept nor draining leave it. */
