@@ -202,11 +202,12 @@ export class Controller {
     const drains = p.drain.map(async (id) => {
       if (!(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
     });
-    // A member died and a replacement is starting: the survivors drop the dead address now,
-    // while the container starts, instead of listing it until the replacement is up.
-    // (Not while draining: a drained member's peers get the new list after the drain.)
-    const early = p.start > 0 && p.drain.length === 0 ? p.push.map((push) => this.pushOne(push, listKey(p.list))) : [];
-    const results = await Promise.allSettled([...starts, ...drains, ...early]);
+    // A member died and a replacement starts: its peers get one push, with the replacement
+    // in it, rather than one without the dead address and another with the new one. That
+    // halves the execs, and when Docker hands the replacement the dead member's address
+    // (it often does), the peers need none at all. Measured: pushing early made the final
+    // list arrive ~0.5 s later at 10 members (docs/benchmarks.md).
+    const results = await Promise.allSettled([...starts, ...drains]);
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
 
     if (p.start > 0) {

@@ -165,7 +165,7 @@ t.test('a member that stays unhealthy is replaced, and the replacement stays', a
   );
 });
 
-t.test('after a death the survivors drop the dead address before the replacement is up', async (t) => {
+t.test('after a death every member gets one push, with the replacement in it', async (t) => {
   const { engine, controller } = setup(3);
   t.teardown(() => controller.stop());
   await controller.settle(5_000);
@@ -177,14 +177,5 @@ t.test('after a death the survivors drop the dead address before the replacement
   };
   engine.containers[0].running = false;
   await controller.settle(5_000);
-  t.same(
-    seen.slice(0, 2),
-    ['c2: 10.0.0.2 10.0.0.3', 'c3: 10.0.0.2 10.0.0.3'],
-    'first the list without the dead member',
-  );
-  t.same(
-    seen.slice(2).sort(),
-    ['c2: 10.0.0.2 10.0.0.3 10.0.0.4', 'c3: 10.0.0.2 10.0.0.3 10.0.0.4', 'c4: 10.0.0.2 10.0.0.3 10.0.0.4'],
-    'then the list with its replacement, to everyone',
-  );
+  t.same(seen.sort(), ['c2: 10.0.0.2 10.0.0.3 10.0.0.4', 'c3: 10.0.0.2 10.0.0.3 10.0.0.4', 'c4: 10.0.0.2 10.0.0.3 10.0.0.4']);
 });
