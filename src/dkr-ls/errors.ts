@@ -1,6 +1,6 @@
 // dkr-ls's errors by kind. A DkrLsError is the user's or the environment's doing: one line
 // on stderr, no stack trace, a non-zero exit. Tests and logs match on `code`.
-import { UsageError } from 'clipanion';
+import { CodedUsageError } from '../cli/errors.js';
 import { isEngineError } from '../engine/errors.js';
 
 export type DkrLsErrorCode =
@@ -12,13 +12,9 @@ export type DkrLsErrorCode =
   | 'DKR_LS_ENGINE_TIMEOUT'
   | 'DKR_LS_ENGINE_ERROR';
 
-export class DkrLsError extends UsageError {
-  readonly code: DkrLsErrorCode;
-
+export class DkrLsError extends CodedUsageError<DkrLsErrorCode> {
   constructor(code: DkrLsErrorCode, message: string) {
-    super(message);
-    this.name = 'DkrLsError';
-    this.code = code;
+    super('DkrLsError', code, message);
   }
 }
 

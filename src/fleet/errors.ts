@@ -1,6 +1,6 @@
 // Errors by kind. A FleetError is the user's or the environment's doing: the CLI prints
 // its message on one line and exits non-zero. Anything else is a bug in fleet.
-import { UsageError } from 'clipanion';
+import { CodedUsageError } from '../cli/errors.js';
 
 export type FleetErrorCode =
   | 'FLEET_BAD_INPUT'
@@ -16,13 +16,9 @@ export type FleetErrorCode =
   | 'FLEET_CONVERGE_TIMEOUT'
   | 'FLEET_SOCKET_UNSAFE';
 
-export class FleetError extends UsageError {
-  readonly code: FleetErrorCode;
-
+export class FleetError extends CodedUsageError<FleetErrorCode> {
   constructor(code: FleetErrorCode, message: string) {
-    super(message);
-    this.name = 'FleetError';
-    this.code = code;
+    super('FleetError', code, message);
   }
 }
 
