@@ -1,4 +1,7 @@
 import t from 'tap';
+import fs from 'node:fs';
+import path from 'node:path';
+import { socketPath } from '../../../src/fleet/names.js';
 import { converged, docker, fleet, freePort, get, inspectMembers, lines, requireEngine, sortIps, up } from './harness.js';
 
 t.test('a fleet of 3', async (t) => {
@@ -42,6 +45,13 @@ t.test('a fleet of 3', async (t) => {
     }
     const table = await fleet(['status', '--name', d.name]);
     t.match(table.stdout, /NAME\s+ID\s+IP\s+STATE/, 'the table has a header');
+  });
+
+  t.test('the control socket is owner-only, in an owner-only directory', async (t) => {
+    const socket = socketPath(d.name);
+    t.equal(fs.statSync(socket).mode & 0o777, 0o600, 'the socket is 0600');
+    t.equal(fs.statSync(path.dirname(socket)).mode & 0o777, 0o700, 'its directory is 0700');
+    t.ok(fs.statSync(socket).isSocket(), 'it is a unix socket, not a network port');
   });
 
   t.test('a second fleet up for the same fleet is a clear error', async (t) => {
