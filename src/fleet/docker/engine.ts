@@ -78,8 +78,7 @@ export class Engine {
     try {
       await docker.ping();
     } catch (error) {
-      const e = engineError('ping', error);
-      if (e.code === 'FLEET_ENGINE_UNREACHABLE') throw e;
+      // Whatever the failure, an engine that does not answer a ping is unreachable.
       throw new FleetError('FLEET_ENGINE_UNREACHABLE', `cannot reach the Docker engine at ${this.address}: ${reason(error)}`);
     }
   }
