@@ -4,6 +4,7 @@ import { EngineClient } from '../engine/client.js';
 import type { Env } from '../engine/address.js';
 import type { Logger } from '../log.js';
 import { fromEngineError } from './errors.js';
+import { takePrefetched } from './prefetch.js';
 import { type FilterOptions, applyFilters } from './images/filters.js';
 import { type ImageRow, type ImageSummary, toRows } from './images/rows.js';
 
@@ -30,7 +31,7 @@ export async function listRows(options: ListOptions): Promise<ImageRow[]> {
     const path = client.path('/images/json');
     log.debug('engine request', { method: 'GET', path, address: client.address.display });
     const started = Date.now();
-    const body = await client.getJson('/images/json');
+    const body = await (takePrefetched(client) ?? client.getJson('/images/json'));
     if (!isImageList(body)) throw new Error(`GET ${path} did not return a list of images`);
     images = body;
     log.debug('engine response', { images: images.length, ms: Date.now() - started });

@@ -1,7 +1,11 @@
 // bin/dkr-ls runs the bundle of this file (dist/dkr-ls.cjs; dist/dkr-ls.node10.cjs in the
 // tool image). It loads clipanion and dkr-ls's own code, nothing else.
 import type { BaseContext } from 'clipanion';
-import { run } from './cli.js';
+import { prefetchImages } from './prefetch.js';
+
+const argv = process.argv.slice(2);
+// Both commands list images: ask the engine now, and load the CLI while it answers.
+if (argv.includes('tags') || argv.includes('repos')) prefetchImages(process.env);
 
 // Not Cli.defaultContext: reading process.stdin opens a stream and loads readline, a few
 // milliseconds dkr-ls never uses; stdin is only touched if something asks for it.
@@ -15,6 +19,11 @@ const context = {
   },
 } as BaseContext;
 
-void run(process.argv.slice(2), context).then((code) => {
-  process.exitCode = code;
+// After one turn of the event loop, so the request is on the wire before clipanion loads.
+setImmediate(() => {
+  void import('./cli.js')
+    .then(({ run }) => run(argv, context))
+    .then((code) => {
+      process.exitCode = code;
+    });
 });
