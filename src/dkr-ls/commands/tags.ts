@@ -3,7 +3,7 @@ import { Logger } from '../../log.js';
 import { totalSize } from '../images/filters.js';
 import { createdSince } from '../images/human-duration.js';
 import { humanSize, humanSizeWithPrecision } from '../images/human-size.js';
-import { formatTable } from '../images/table.js';
+import { formatTable } from '../../cli/table.js';
 import { listRows } from '../list.js';
 import { jsonOption, logLevelOption, maxTagsOption, minAgeOption, minSizeOption, prefixOption } from './options.js';
 

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { formatTable } from '../../../src/dkr-ls/images/table.js';
+import { formatTable } from '../../src/cli/table.js';
 
 t.test('columns align like Go tabwriter(minwidth 10, padding 3)', async (t) => {
   const cases: [string[][], string][] = [
