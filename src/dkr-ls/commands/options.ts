@@ -4,25 +4,11 @@
 // `--maxTags -2` through the alias so they reach the validator (see argv.ts).
 import { Option } from 'clipanion';
 import * as t from 'typanion';
-import { LOG_LEVELS, type LogLevel, parseLogLevel } from '../../log.js';
+import { LOG_LEVELS, type LogLevel } from '../../log.js';
+import { coerce, isLogLevel, pushError } from '../../cli/validators.js';
 import { parseSize } from '../images/parse-size.js';
 
 export const DEFAULT_LOG_LEVEL: LogLevel = 'WARNING';
-
-function pushError(state: t.ValidationState | undefined, message: string): false {
-  state?.errors?.push(`${state.p ?? '.'}: ${message}`);
-  return false;
-}
-
-/** A log level in any case, coerced to its canonical name. */
-export const isLogLevel = t.makeValidator<unknown, LogLevel>({
-  test: (value, state): value is LogLevel => {
-    const level = typeof value === 'string' ? parseLogLevel(value) : undefined;
-    if (level === undefined) return pushError(state, `expected one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(value)})`);
-    if (state?.coercions && state.coercion) state.coercions.push([state.p ?? '.', state.coercion.bind(null, level)]);
-    return true;
-  },
-});
 
 /** A human-readable size (`100MB`, `1.5GB`, `512KiB`, `1000`), coerced to bytes. */
 export const isHumanSize = t.makeValidator<unknown, number>({
@@ -31,7 +17,7 @@ export const isHumanSize = t.makeValidator<unknown, number>({
     if (bytes === undefined) {
       return pushError(state, `expected a size such as 100MB, 1.5GB, 512KiB or a byte count (got ${JSON.stringify(value)})`);
     }
-    if (state?.coercions && state.coercion) state.coercions.push([state.p ?? '.', state.coercion.bind(null, bytes)]);
+    coerce(state, bytes);
     return true;
   },
 });
@@ -45,7 +31,7 @@ export function isWholeNumber(min: number) {
       const n = Number(text);
       if (n < min) return pushError(state, `expected at least ${min} (got ${text})`);
       if (!Number.isSafeInteger(n)) return pushError(state, `expected a smaller number (got ${text})`);
-      if (state?.coercions && state.coercion) state.coercions.push([state.p ?? '.', state.coercion.bind(null, n)]);
+      coerce(state, n);
       return true;
     },
   });
