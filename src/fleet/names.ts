@@ -2,6 +2,7 @@
 // fleets with different names never touch each other's containers, network or socket.
 import os from 'node:os';
 import path from 'node:path';
+import { DEFAULT_DOCKER_HOST } from '../engine/address.js';
 
 export const LABEL_FLEET = 'io.fleet.name';
 export const LABEL_ROLE = 'io.fleet.role';
@@ -29,5 +30,5 @@ export function socketPath(fleet: string, env: NodeJS.ProcessEnv = process.env):
 }
 
 export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST || 'unix:///var/run/docker.sock';
+  return env.DOCKER_HOST?.trim() || DEFAULT_DOCKER_HOST;
 }
