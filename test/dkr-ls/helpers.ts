@@ -61,18 +61,7 @@ export async function fakeEngine(t: Tap, images: ImageSummary[] | (() => { statu
   return { host: `unix://${socket}`, requests };
 }
 
-/** True when a Docker engine answers; in CI a missing engine fails the test, elsewhere it skips. */
-export async function requireEngine(t: Tap): Promise<boolean> {
-  try {
-    await exec('docker', ['info', '--format', '{{.ServerVersion}}'], { timeout: 15_000 });
-    return true;
-  } catch (error) {
-    const problem = `no Docker engine answers (${(error as Error).message.split('\n')[0]})`;
-    if (process.env.CI) t.fail(problem);
-    else t.plan(0, `skip: ${problem}`);
-    return false;
-  }
-}
+export { requireEngine } from '../support.js';
 
 export async function docker(args: string[]): Promise<string> {
   const { stdout } = await exec('docker', args, { timeout: 120_000, maxBuffer: 64 * 1024 * 1024 });

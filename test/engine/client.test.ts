@@ -1,19 +1,11 @@
 // The engine client against local servers: a unix socket, tcp, errors, timeouts.
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import t from 'tap';
 import { EngineClient } from '../../src/engine/client.js';
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
+import { freePort } from '../support.js';
 
 interface Teardown {
   teardown(fn: () => unknown): void;

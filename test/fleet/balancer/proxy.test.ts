@@ -1,12 +1,12 @@
 // The balancer against real local HTTP servers on port 0: no Docker needed.
 import t from 'tap';
 import http from 'node:http';
-import net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Logger } from '../../../src/log.js';
 import { MemberSet } from '../../../src/fleet/balancer/members.js';
 import { Balancer } from '../../../src/fleet/balancer/proxy.js';
+import { freePort } from '../../support.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
 
@@ -29,15 +29,6 @@ async function backend(t: Tap, name: string, handler?: Handler): Promise<{ port:
 /** What the helpers need of a test: a place to register cleanup. */
 interface Tap {
   teardown(fn: () => unknown): void;
-}
-
-/** A port that refuses connections: bound once, then closed. */
-async function refusingPort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 async function balancer(t: Tap, ports: Record<string, number>, options: Partial<{ responseTimeoutMs: number }> = {}) {
@@ -91,7 +82,7 @@ t.test('round robin spreads requests evenly', async (t) => {
 
 t.test('X-Forwarded-For is set, once, even after a retry', async (t) => {
   const a = await backend(t, 'a');
-  const dead = await refusingPort();
+  const dead = await freePort();
   const { port } = await balancer(t, { dead, a: a.port });
   for (let i = 0; i < 2; i++) {
     const res = await get(port);
@@ -101,7 +92,7 @@ t.test('X-Forwarded-For is set, once, even after a retry', async (t) => {
 
 t.test('a member that refuses connections is taken out and the request is retried elsewhere', async (t) => {
   const a = await backend(t, 'a');
-  const dead = await refusingPort();
+  const dead = await freePort();
   const { members, port } = await balancer(t, { dead, a: a.port });
   const results = await Promise.all(Array.from({ length: 20 }, () => get(port)));
   t.ok(
@@ -125,7 +116,7 @@ t.test('503 with a named error when no member is in rotation, without waiting', 
 });
 
 t.test('503 when every member refuses', async (t) => {
-  const { port } = await balancer(t, { x: await refusingPort(), y: await refusingPort() });
+  const { port } = await balancer(t, { x: await freePort(), y: await freePort() });
   const res = await get(port);
   t.equal(res.status, 503, 'both were tried, then none was left');
 });

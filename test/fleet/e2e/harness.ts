@@ -4,10 +4,12 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import tap from 'tap';
+import { type Tap, freePort, requireEngine as requireDocker } from '../../support.js';
+
+export { freePort };
 
 const run = promisify(execFile);
 
@@ -16,37 +18,13 @@ export const FLEET_BIN = path.join(ROOT, 'dist', 'fleet.cjs');
 export const IMAGE = process.env.FLEET_TEST_IMAGE ?? 'fleet-nginx:offline';
 export const RUN_ID = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
 
-interface Tap {
-  teardown(fn: () => unknown): void;
-  fail(message: string): void;
-  plan(n: number, comment?: string): void;
-}
-
 /** True when the engine and the stand-in image are there; a failure in CI, a skip elsewhere. */
-export async function requireEngine(t: Tap): Promise<boolean> {
-  let problem: string | undefined;
-  try {
-    await run('docker', ['info'], { timeout: 10_000 });
-    await run('docker', ['image', 'inspect', IMAGE], { timeout: 10_000 });
-  } catch (error) {
-    problem = `Docker engine or image ${IMAGE} unavailable (run "npm run image:offline"): ${(error as Error).message.split('\n')[0]}`;
-  }
-  if (!problem) return true;
-  if (process.env.CI) t.fail(problem);
-  else t.plan(0, `skip: ${problem}`);
-  return false;
+export function requireEngine(t: Tap): Promise<boolean> {
+  return requireDocker(t, [IMAGE], 'run "npm run image:offline"');
 }
 
 export function fleetName(tag: string): string {
   return `t${RUN_ID}${tag}`.slice(0, 30);
-}
-
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 export interface CliResult {
