@@ -12,10 +12,7 @@ export function nameOption() {
 }
 
 export function countOption(verb: string) {
-  return Option.String('--count', '1', {
-    description: `How many members to ${verb} (default 1)`,
-    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(1, MAX_REPLICAS)]),
-  });
+  return integerOption('--count', 1, 1, MAX_REPLICAS, `How many members to ${verb} (default 1)`);
 }
 
 export function integerOption(name: string, fallback: number, min: number, max: number, description: string) {
