@@ -3,15 +3,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { HealthChecker } from './balancer/checker.js';
-import { type Member, MemberSet } from './balancer/members.js';
-import { Balancer } from './balancer/proxy.js';
-import { ControlServer, socketAnswers } from './control/server.js';
-import type { DownResult, FleetStatus, MemberStatus, ScaleResult } from './control/protocol.js';
+import { HealthChecker } from './control/checker.js';
+import { type Member, MemberSet } from './data/members.js';
+import { Balancer } from './data/balancer.js';
+import { ControlServer, socketAnswers } from './control/socket/server.js';
+import type { DownResult, FleetStatus, MemberStatus, ScaleResult } from './control/socket/protocol.js';
 import { Engine } from './docker/engine.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
-import { Controller } from './reconcile/controller.js';
+import { Controller } from './control/reconcile/controller.js';
 import { DEFAULT_IMAGE, MAX_REPLICAS } from './config.js';
 
 export interface DaemonOptions {

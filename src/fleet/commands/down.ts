@@ -1,6 +1,6 @@
 import { Command } from 'clipanion';
-import { call } from '../control/client.js';
-import type { DownResult } from '../control/protocol.js';
+import { call } from '../control/socket/client.js';
+import type { DownResult } from '../control/socket/protocol.js';
 import { FleetError, isFleetError } from '../errors.js';
 import { nameOption } from './options.js';
 

@@ -1,6 +1,6 @@
 import { Command } from 'clipanion';
-import { call } from '../control/client.js';
-import type { ScaleResult } from '../control/protocol.js';
+import { call } from '../control/socket/client.js';
+import type { ScaleResult } from '../control/socket/protocol.js';
 import { countOption, nameOption } from './options.js';
 import { memberLine } from './format.js';
 

@@ -1,6 +1,6 @@
 import { Command, Option } from 'clipanion';
-import { call } from '../control/client.js';
-import type { FleetStatus } from '../control/protocol.js';
+import { call } from '../control/socket/client.js';
+import type { FleetStatus } from '../control/socket/protocol.js';
 import { nameOption } from './options.js';
 import { statusTable } from './format.js';
 

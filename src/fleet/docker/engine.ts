@@ -7,7 +7,7 @@ import Docker from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import { FleetError, messageOf } from '../errors.js';
 import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, engineAddress, memberName, networkName } from '../names.js';
-import type { ObservedContainer } from '../reconcile/plan.js';
+import type { ObservedContainer } from '../control/reconcile/plan.js';
 
 export interface MemberSpec {
   fleet: string;

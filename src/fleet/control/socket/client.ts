@@ -1,7 +1,7 @@
 // The CLI's side of the control socket.
 import http from 'node:http';
-import { FleetError, type FleetErrorCode } from '../errors.js';
-import { socketPath } from '../names.js';
+import { FleetError, type FleetErrorCode } from '../../errors.js';
+import { socketPath } from '../../names.js';
 import type { ErrorBody } from './protocol.js';
 
 export async function call<T>(fleet: string, method: 'GET' | 'POST', route: string, body?: unknown, timeoutMs = 120_000): Promise<T> {

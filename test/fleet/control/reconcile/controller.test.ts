@@ -2,10 +2,10 @@
 // engine port (Docker's own behaviour is covered end to end in test/fleet/e2e).
 import t from 'tap';
 import { PassThrough } from 'node:stream';
-import { Logger } from '../../../src/log.js';
-import { MemberSet } from '../../../src/fleet/balancer/members.js';
-import { Controller, type ControllerEngine } from '../../../src/fleet/reconcile/controller.js';
-import type { ObservedContainer } from '../../../src/fleet/reconcile/plan.js';
+import { Logger } from '../../../../src/log.js';
+import { MemberSet } from '../../../../src/fleet/data/members.js';
+import { Controller, type ControllerEngine } from '../../../../src/fleet/control/reconcile/controller.js';
+import type { ObservedContainer } from '../../../../src/fleet/control/reconcile/plan.js';
 
 class MemoryEngine implements ControllerEngine {
   containers: ObservedContainer[] = [];

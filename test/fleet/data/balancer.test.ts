@@ -4,8 +4,8 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Logger } from '../../../src/log.js';
-import { MemberSet } from '../../../src/fleet/balancer/members.js';
-import { Balancer } from '../../../src/fleet/balancer/proxy.js';
+import { MemberSet } from '../../../src/fleet/data/members.js';
+import { Balancer } from '../../../src/fleet/data/balancer.js';
 import { freePort } from '../../support.js';
 
 type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;

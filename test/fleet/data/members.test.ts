@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MemberSet, type Transition } from '../../../src/fleet/balancer/members.js';
+import { MemberSet, type Transition } from '../../../src/fleet/data/members.js';
 
 const config = { rise: 2, fall: 3 };
 const addr = (id: string) => ({ id, name: `m-${id}`, ip: `10.0.0.${id.charCodeAt(0) - 96}`, port: 80 });

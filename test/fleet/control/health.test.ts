@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type Health, UNKNOWN, nextHealth, passiveFailure } from '../../../src/fleet/balancer/health.js';
+import { type Health, UNKNOWN, nextHealth, passiveFailure } from '../../../src/fleet/control/health.js';
 
 const config = { rise: 2, fall: 3 };
 const up = (successes = 1): Health => ({ up: true, successes, failures: 0 });

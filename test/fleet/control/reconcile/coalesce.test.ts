@@ -1,6 +1,6 @@
 import t from 'tap';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Coalescer } from '../../../src/fleet/reconcile/coalesce.js';
+import { Coalescer } from '../../../../src/fleet/control/reconcile/coalesce.js';
 
 t.test('a burst of triggers runs the task once', async (t) => {
   let runs = 0;

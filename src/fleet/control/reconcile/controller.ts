@@ -2,9 +2,9 @@
 // Every trigger (a Docker event, a reconnect of the event stream, the resync timer, a
 // command) leads to the same full pass, coalesced, one at a time. A failed observation
 // acts on nothing; an empty one is confirmed before anything is taken away.
-import type { Logger } from '../../log.js';
-import type { MemberSet } from '../balancer/members.js';
-import { FleetError, messageOf } from '../errors.js';
+import type { Logger } from '../../../log.js';
+import type { MemberSet } from '../../data/members.js';
+import { FleetError, messageOf } from '../../errors.js';
 import { Coalescer } from './coalesce.js';
 import { type ObservedContainer, type Plan, isSettled, listKey, plan } from './plan.js';
 

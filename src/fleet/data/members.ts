@@ -1,7 +1,7 @@
 // The balancer's member list: idempotent edits and one atomic swap of the rotation,
 // as undici's BalancedPool and Traefik's HandlerSwitcher do. A request that already
 // picked a member keeps it; edits only change what the next pick sees.
-import { type Health, type HealthConfig, UNKNOWN, nextHealth, passiveFailure } from './health.js';
+import { type Health, type HealthConfig, UNKNOWN, nextHealth, passiveFailure } from '../control/health.js';
 
 export interface MemberAddress {
   id: string;

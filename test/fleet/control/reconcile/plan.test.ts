@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type ObservedContainer, type PlanInput, compareIps, isSettled, listKey, plan } from '../../../src/fleet/reconcile/plan.js';
+import { type ObservedContainer, type PlanInput, compareIps, isSettled, listKey, plan } from '../../../../src/fleet/control/reconcile/plan.js';
 
 const c = (id: string, ip: string | undefined, created = 100, running = true): ObservedContainer => ({ id, name: `m-${id}`, ip, running, created });
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
-import { FleetError, isFleetError, messageOf } from '../errors.js';
+import { FleetError, isFleetError, messageOf } from '../../errors.js';
 import type { ErrorBody } from './protocol.js';
 
 export type Route = (body: Record<string, unknown>) => Promise<unknown>;
