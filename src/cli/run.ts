@@ -7,6 +7,8 @@ import { type BaseContext, type Cli, type Command, UsageError } from 'clipanion'
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70 } as const;
 
+const SCHEMA_PREFIX = 'Invalid option schema: ';
+
 export interface RunOptions {
   /** The word that names the command (`tags`, `up`); undefined when there is none. */
   path: string | undefined;
@@ -59,7 +61,8 @@ function retype(message: string, typed: ReadonlyMap<string, string>): string {
   typed.forEach((name, bindable) => {
     out = out.split(bindable).join(name);
   });
-  return out.replace(/^Invalid value/, 'invalid value');
+  // A repeatable flag's validator names the item (`--prefix[1]`): the flag is enough.
+  return out.replace(/^Invalid value/, 'invalid value').replace(/(--[\w-]+)\[\d+\]/g, '$1');
 }
 
 function parseErrorText(cli: Cli<BaseContext>, options: RunOptions, error: ParseError, typed: ReadonlyMap<string, string>): string {
@@ -123,6 +126,11 @@ export async function runCli(cli: Cli<BaseContext>, argv: readonly string[], con
   try {
     return (await command.validateAndExecute()) ?? EXIT.ok;
   } catch (error) {
+    // A cross-flag rule (a command's static schema) is a bad command line like any other.
+    if (error instanceof UsageError && error.message.startsWith(SCHEMA_PREFIX)) {
+      context.stderr.write(`Error: ${retype(error.message.slice(SCHEMA_PREFIX.length), typed)}\n`);
+      return EXIT.usage;
+    }
     if (error instanceof UsageError || options.isUserError?.(error)) {
       context.stderr.write(`Error: ${retype((error as Error).message, typed)}\n`);
       return EXIT.failed;

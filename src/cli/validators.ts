@@ -2,6 +2,7 @@
 // validator here takes: report a failure, or coerce the string to its typed value.
 import * as t from 'typanion';
 import { LOG_LEVELS, type LogLevel, parseLogLevel } from '../log.js';
+import { parseSize } from './parse-size.js';
 
 /** Records a validation failure at the option's path; returns false for `test` to return. */
 export function pushError(state: t.ValidationState | undefined, message: string): false {
@@ -23,3 +24,18 @@ export const isLogLevel = t.makeValidator<unknown, LogLevel>({
     return true;
   },
 });
+
+/** A human-readable size (`100MB`, `1.5GB`, `512KiB`, `1000`) within [min, max] bytes, coerced to whole bytes. */
+export function isByteSize(min = 0, max = Number.MAX_SAFE_INTEGER) {
+  return t.makeValidator<unknown, number>({
+    test: (value, state): value is number => {
+      const bytes = typeof value === 'string' ? parseSize(value) : undefined;
+      if (bytes === undefined) {
+        return pushError(state, `expected a size such as 100MB, 1.5GB, 512KiB or a byte count (got ${JSON.stringify(value)})`);
+      }
+      if (bytes < min || bytes > max) return pushError(state, `expected a size from ${min} to ${max} bytes (got ${JSON.stringify(value)})`);
+      coerce(state, Math.floor(bytes));
+      return true;
+    },
+  });
+}

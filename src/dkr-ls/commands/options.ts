@@ -5,22 +5,12 @@
 import { Option } from 'clipanion';
 import * as t from 'typanion';
 import { LOG_LEVELS, type LogLevel } from '../../log.js';
-import { coerce, isLogLevel, pushError } from '../../cli/validators.js';
-import { parseSize } from '../images/parse-size.js';
+import { coerce, isByteSize, isLogLevel, pushError } from '../../cli/validators.js';
 
 export const DEFAULT_LOG_LEVEL: LogLevel = 'WARNING';
 
 /** A human-readable size (`100MB`, `1.5GB`, `512KiB`, `1000`), coerced to bytes. */
-export const isHumanSize = t.makeValidator<unknown, number>({
-  test: (value, state): value is number => {
-    const bytes = typeof value === 'string' ? parseSize(value) : undefined;
-    if (bytes === undefined) {
-      return pushError(state, `expected a size such as 100MB, 1.5GB, 512KiB or a byte count (got ${JSON.stringify(value)})`);
-    }
-    coerce(state, bytes);
-    return true;
-  },
-});
+export const isHumanSize = isByteSize();
 
 /** A whole number of at least `min`, written in decimal digits (`3`, not `3.0` or `1e3`). */
 export function isWholeNumber(min: number) {

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { parseSize } from '../../../src/dkr-ls/images/parse-size.js';
+import { parseSize } from '../../src/cli/parse-size.js';
 
 t.test('--minSize reads decimal and binary units and plain bytes', async (t) => {
   const cases: [string, number][] = [
