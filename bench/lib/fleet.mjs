@@ -11,12 +11,12 @@ import { forceRemoveFleet } from './docker.mjs';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /**
- * The fleet CLI to run with this node: `FLEET_BIN` (bin/fleet elsewhere, or a .cjs bundle) or the repository's bin/fleet (which loads dist/fleet.cjs: build first).
+ * The fleet CLI: `FLEET_BIN` (a launcher such as bin/fleet elsewhere, or a .cjs bundle run with
+ * this node) or the repository's bin/fleet (which runs dist/fleet.cjs: build first).
  */
 export function fleetCommand() {
   const bin = process.env.FLEET_BIN ? path.resolve(process.env.FLEET_BIN) : path.join(root, 'bin', 'fleet');
-  // bin/fleet is a node script too: run both with this node, no shebang lookup.
-  return [process.execPath, bin];
+  return bin.endsWith('.cjs') ? [process.execPath, bin] : [bin];
 }
 
 export const IMAGE = process.env.FLEET_IMAGE || 'fleet-nginx:offline';

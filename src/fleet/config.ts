@@ -15,3 +15,21 @@ export const DEFAULT_FALL = 3;
 export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export const DEFAULT_RESYNC_MS = 5_000;
 export const DEFAULT_REPLACE_AFTER_MS = 30_000;
+
+// What a client may hold of the balancer (docs/security.md says why each default).
+/** Client connections at once; also bounded by the open-files limit (two descriptors each). */
+export const DEFAULT_MAX_CONNECTIONS = 10_000;
+export const DEFAULT_HEADER_TIMEOUT_MS = 10_000;
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+export const DEFAULT_IDLE_TIMEOUT_MS = 5_000;
+export const DEFAULT_MAX_HEADER_SIZE = '16KiB';
+export const DEFAULT_MAX_BODY_SIZE = '1MiB';
+// What the balancer asks of one member.
+export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
+export const DEFAULT_MEMBER_CONNECTIONS = 512;
+export const DEFAULT_QUEUE_SIZE = 1024;
+export const DEFAULT_QUEUE_TIMEOUT_MS = 5_000;
+/** Attempts per request, counting the first. */
+export const MAX_ATTEMPTS = 3;
+/** Open files the daemon keeps for itself (Docker, members' health checks, logs) before sizing client connections. */
+export const RESERVED_FILES = 1_024;

@@ -5,14 +5,16 @@ import path from 'node:path';
 import type { Logger } from '../log.js';
 import { HealthChecker } from './control/checker.js';
 import { type Member, MemberSet } from './data/members.js';
-import { Balancer } from './data/balancer.js';
+import { Balancer, type UpstreamLimits } from './data/balancer.js';
+import type { ClientLimits } from './data/client-limits.js';
+import { connectionBudget, openFilesLimit } from './data/open-files.js';
 import { ControlServer, socketAnswers } from './control/socket/server.js';
 import type { DownResult, FleetStatus, MemberStatus, ScaleResult } from './control/socket/protocol.js';
 import { Engine } from './docker/engine.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
 import { Controller } from './control/reconcile/controller.js';
-import { DEFAULT_IMAGE, MAX_REPLICAS } from './config.js';
+import { DEFAULT_IMAGE, MAX_ATTEMPTS, MAX_REPLICAS } from './config.js';
 
 export interface DaemonOptions {
   name: string;
@@ -31,6 +33,12 @@ export interface DaemonOptions {
   resyncMs: number;
   /** Extra labels on every member, e.g. a test run's own. */
   labels?: Record<string, string>;
+  /** What one client may hold of the balancer. */
+  client: ClientLimits;
+  /** What the balancer asks of one member. */
+  upstream: Omit<UpstreamLimits, 'connectTimeoutMs' | 'maxAttempts'>;
+  /** Proxies in front of the balancer whose X-Forwarded-* are kept. */
+  trustedProxies: readonly string[];
 }
 
 const MEMBER_PORT = 80;
@@ -67,11 +75,22 @@ export class Daemon {
       const member = this.members.get(t.id);
       log.info('member.state', { member: member?.name ?? t.id.slice(0, 12), ip: member?.ip, from: t.from, to: t.to });
     });
+    const files = openFilesLimit();
+    const maxConnections = connectionBudget(options.client.maxConnections, files);
+    if (maxConnections < options.client.maxConnections) {
+      log.warn('balancer.connection_limit_lowered', { asked: options.client.maxConnections, allowed: maxConnections, openFilesSoft: files?.soft, hint: 'raise ulimit -n' });
+    }
     this.balancer = new Balancer(
       this.members,
-      { connectTimeoutMs: Math.max(250, options.healthTimeoutMs), responseTimeoutMs: 30_000, maxAttempts: 3, fleetName: options.name },
+      {
+        fleetName: options.name,
+        client: { ...options.client, maxConnections },
+        upstream: { ...options.upstream, connectTimeoutMs: Math.max(250, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
+        trustedProxies: options.trustedProxies,
+      },
       log,
     );
+    log.info('balancer.limits', { ...options.client, ...options.upstream, maxConnections, openFilesSoft: files?.soft, openFilesHard: files?.hard });
     this.checker = new HealthChecker(this.members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: '/healthz' });
     this.controller = new Controller(
       this.engine,

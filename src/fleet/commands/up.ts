@@ -1,10 +1,20 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { LOG_LEVELS, Logger } from '../../log.js';
-import { isLogLevel } from '../../cli/validators.js';
+import { isByteSize, isLogLevel, pushError } from '../../cli/validators.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_FALL,
+  DEFAULT_HEADER_TIMEOUT_MS,
+  DEFAULT_IDLE_TIMEOUT_MS,
+  DEFAULT_MAX_BODY_SIZE,
+  DEFAULT_MAX_CONNECTIONS,
+  DEFAULT_MAX_HEADER_SIZE,
+  DEFAULT_MEMBER_CONNECTIONS,
+  DEFAULT_QUEUE_SIZE,
+  DEFAULT_QUEUE_TIMEOUT_MS,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_RESPONSE_TIMEOUT_MS,
   DEFAULT_HEALTH_INTERVAL_MS,
   DEFAULT_HEALTH_TIMEOUT_MS,
   DEFAULT_HOST,
@@ -17,10 +27,21 @@ import {
   MAX_REPLICAS,
   OFFLINE_IMAGE,
 } from '../config.js';
-import { integerOption, nameOption } from './options.js';
+import { integerOption, isCidr, nameOption } from './options.js';
 
 export class UpCommand extends Command {
   static override paths = [['up']];
+
+  // Node refuses a header deadline past the request deadline; say so as a usage error.
+  static override schema = [
+    t.makeValidator<unknown, unknown>({
+      test: (value, state) => {
+        const { headerTimeout, requestTimeout } = value as { headerTimeout: number; requestTimeout: number };
+        if (headerTimeout <= requestTimeout) return true;
+        return pushError(state, `--header-timeout (${headerTimeout}) must not exceed --request-timeout (${requestTimeout})`);
+      },
+    }),
+  ];
 
   static override usage = Command.Usage({
     category: 'Daemon',
@@ -50,6 +71,17 @@ export class UpCommand extends Command {
   fall = integerOption('--fall', DEFAULT_FALL, 1, 100, `Failed checks in a row to leave rotation (default ${DEFAULT_FALL})`);
   drainTimeout = integerOption('--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS, 0, 600_000, `Milliseconds to let requests in flight finish on removal (default ${DEFAULT_DRAIN_TIMEOUT_MS})`);
   replaceAfter = integerOption('--replace-after', DEFAULT_REPLACE_AFTER_MS, 0, 86_400_000, `Milliseconds a member may stay unhealthy before it is replaced; 0 never (default ${DEFAULT_REPLACE_AFTER_MS})`);
+  maxConnections = integerOption('--max-connections', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000, `Client connections at once; one more is answered 503 and closed (default ${DEFAULT_MAX_CONNECTIONS}, lowered to what the open-files limit allows)`);
+  headerTimeout = integerOption('--header-timeout', DEFAULT_HEADER_TIMEOUT_MS, 100, 600_000, `Milliseconds a client has to send a request's headers, idle time before the first request included; then 408 (default ${DEFAULT_HEADER_TIMEOUT_MS})`);
+  requestTimeout = integerOption('--request-timeout', DEFAULT_REQUEST_TIMEOUT_MS, 100, 3_600_000, `Milliseconds a client has to send a whole request, body included; then 408 (default ${DEFAULT_REQUEST_TIMEOUT_MS})`);
+  idleTimeout = integerOption('--idle-timeout', DEFAULT_IDLE_TIMEOUT_MS, 100, 3_600_000, `Milliseconds a kept-alive client connection may stay idle between requests (default ${DEFAULT_IDLE_TIMEOUT_MS})`);
+  maxHeaderSize = Option.String('--max-header-size', DEFAULT_MAX_HEADER_SIZE, { description: `All header lines of a request at most, e.g. 16KiB; more is 431 (default ${DEFAULT_MAX_HEADER_SIZE})`, validator: isByteSize(1024, 1024 * 1024) });
+  maxBodySize = Option.String('--max-body-size', DEFAULT_MAX_BODY_SIZE, { description: `A request body at most, e.g. 1MiB or 10MB; more is 413 (default ${DEFAULT_MAX_BODY_SIZE})`, validator: isByteSize(0, 1024 ** 4) });
+  responseTimeout = integerOption('--response-timeout', DEFAULT_RESPONSE_TIMEOUT_MS, 100, 3_600_000, `Milliseconds a member has to start answering, and the longest pause while an answer streams; then 504 (default ${DEFAULT_RESPONSE_TIMEOUT_MS})`);
+  memberConnections = integerOption('--member-connections', DEFAULT_MEMBER_CONNECTIONS, 1, 100_000, `Connections the balancer opens to one member at most (default ${DEFAULT_MEMBER_CONNECTIONS})`);
+  queueSize = integerOption('--queue-size', DEFAULT_QUEUE_SIZE, 0, 1_000_000, `Requests that may wait for a connection to one member; a full member is skipped, all full is 503 (default ${DEFAULT_QUEUE_SIZE})`);
+  queueTimeout = integerOption('--queue-timeout', DEFAULT_QUEUE_TIMEOUT_MS, 1, 600_000, `Milliseconds a request may wait for a connection to its member before it goes to another or gets 503 (default ${DEFAULT_QUEUE_TIMEOUT_MS})`);
+  trustedProxies = Option.Array('--trusted-proxy', [], { description: 'An address or CIDR of a proxy in front of fleet whose X-Forwarded-* headers are kept and appended to (repeatable; default none: fleet is the edge)', validator: t.isArray(isCidr) });
   logLevel = Option.String('--log-level', 'INFO', {
     description: `One of ${LOG_LEVELS.join(', ')} (default INFO)`,
     validator: isLogLevel,
@@ -75,6 +107,16 @@ export class UpCommand extends Command {
         drainTimeoutMs: this.drainTimeout,
         replaceAfterMs: this.replaceAfter,
         resyncMs: DEFAULT_RESYNC_MS,
+        client: {
+          maxConnections: this.maxConnections,
+          headerTimeoutMs: this.headerTimeout,
+          requestTimeoutMs: this.requestTimeout,
+          idleTimeoutMs: this.idleTimeout,
+          maxHeaderBytes: this.maxHeaderSize,
+          maxBodyBytes: this.maxBodySize,
+        },
+        upstream: { responseTimeoutMs: this.responseTimeout, memberConnections: this.memberConnections, queueSize: this.queueSize, queueTimeoutMs: this.queueTimeout },
+        trustedProxies: this.trustedProxies,
       },
       log,
     );

@@ -1,69 +1,18 @@
 // The balancer against real local HTTP servers on port 0: no Docker needed.
 import t from 'tap';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { PassThrough } from 'node:stream';
-import { Logger } from '../../../src/log.js';
-import { MemberSet } from '../../../src/fleet/data/members.js';
-import { Balancer } from '../../../src/fleet/data/balancer.js';
 import { freePort } from '../../support.js';
+import { backend, destroyAgent, request, startBalancer } from './support.js';
 
-type Handler = (req: http.IncomingMessage, res: http.ServerResponse) => void;
+t.teardown(destroyAgent);
 
-async function backend(t: Tap, name: string, handler?: Handler): Promise<{ port: number; server: http.Server }> {
-  const server = http.createServer(
-    handler ??
-      ((req, res) => {
-        res.setHeader('X-Served-By', name);
-        res.end(`${name} ${String(req.headers['x-forwarded-for'] ?? '')}\n`);
-      }),
-  );
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  t.teardown(() => {
-    server.closeAllConnections();
-    server.close();
-  });
-  return { port: (server.address() as AddressInfo).port, server };
-}
-
-/** What the helpers need of a test: a place to register cleanup. */
-interface Tap {
-  teardown(fn: () => unknown): void;
-}
-
-async function balancer(t: Tap, ports: Record<string, number>, options: Partial<{ responseTimeoutMs: number }> = {}) {
-  const members = new MemberSet({ rise: 2, fall: 3 });
-  for (const [id, port] of Object.entries(ports)) {
-    members.upsert({ id, name: id, ip: '127.0.0.1', port });
-    members.setReady(id, true);
-    members.report(id, true);
-  }
-  const logs = new PassThrough();
-  const b = new Balancer(members, { connectTimeoutMs: 500, responseTimeoutMs: options.responseTimeoutMs ?? 5_000, maxAttempts: 3, fleetName: 'test' }, new Logger({ level: 'ERROR', stream: logs }));
-  await b.listen(0, '127.0.0.1');
-  t.teardown(() => {
-    b.destroy();
-    return b.close();
-  });
-  const port = (b.server.address() as AddressInfo).port;
+async function balancer(t: Parameters<typeof startBalancer>[0], ports: Record<string, number>, options: { responseTimeoutMs?: number } = {}) {
+  const { members, port } = await startBalancer(t, ports, { upstream: options.responseTimeoutMs ? { responseTimeoutMs: options.responseTimeoutMs } : {} });
   return { members, port };
 }
 
-const agent = new http.Agent({ keepAlive: true });
-t.teardown(() => agent.destroy());
-
-function get(port: number, path = '/', method = 'GET'): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path, method, agent }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
+function get(port: number, path = '/', method = 'GET') {
+  return request(port, { path, method });
 }
 
 t.test('round robin spreads requests evenly', async (t) => {

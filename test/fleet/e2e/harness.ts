@@ -15,6 +15,8 @@ const run = promisify(execFile);
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 export const FLEET_BIN = path.join(ROOT, 'dist', 'fleet.cjs');
+/** What users run: raises the open-files limit, then runs dist/fleet.cjs. */
+export const LAUNCHER = path.join(ROOT, 'bin', 'fleet');
 export const IMAGE = process.env.FLEET_TEST_IMAGE ?? 'fleet-nginx:offline';
 export const RUN_ID = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
 
@@ -157,8 +159,8 @@ export function registerCleanup(t: Tap, name: string): void {
 
 export async function startDaemon(name: string, port: number, replicas: number, extra: string[] = []): Promise<Daemon> {
   const child = spawn(
-    process.execPath,
-    [FLEET_BIN, 'up', '--name', name, '--port', String(port), '--replicas', String(replicas), '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG', ...extra],
+    LAUNCHER,
+    ['up', '--name', name, '--port', String(port), '--replicas', String(replicas), '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG', ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

@@ -1,0 +1,121 @@
+// The front door from outside, against the real daemon and real nginx members: hostile raw
+// requests never reach a member as more than they are (read in the members' access logs),
+// and a thousand keep-alive clients are served while idle and slow clients are cut off.
+import t from 'tap';
+import http from 'node:http';
+import net from 'node:net';
+import { hostileCases } from '../data/hostile-cases.js';
+import { type RawAnswer, rawRequest } from '../data/support.js';
+import { RUN_ID, converged, docker, inspectMembers, requireEngine, up } from './harness.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Every request line nginx logged, across the fleet's members. */
+async function accessLog(name: string): Promise<string[]> {
+  const lines: string[] = [];
+  for (const id of (await inspectMembers(name)).keys()) {
+    const log = await docker('logs', id);
+    for (const line of log.split('\n')) {
+      const request = /"([A-Z]+ \S+ HTTP\/1\.[01])"/.exec(line);
+      if (request) lines.push(request[1]);
+    }
+  }
+  return lines;
+}
+
+t.test('hostile raw requests against nginx members', async (t) => {
+  if (!(await requireEngine(t))) return;
+  const d = await up(t, 'hostile', 2);
+  await converged(d.name, 2);
+  const tag = `/h${RUN_ID}`;
+  const cases = hostileCases(
+    (i) => `${tag}-case-${i}`,
+    (i) => `${tag}-smuggled-${i}`,
+  );
+  const answers: RawAnswer[] = [];
+  for (const c of cases) answers.push(await rawRequest(d.port, c.raw, 3_000, 'paths' in c.want ? c.want.paths.length : undefined));
+  await sleep(1_000);
+  const logged = (await accessLog(d.name)).filter((line) => line.includes(tag));
+  t.same(
+    logged.filter((line) => line.includes('-smuggled-')),
+    [],
+    'no smuggled request reaches any member',
+  );
+  cases.forEach((c, i) => {
+    const own = new Set([`${tag}-case-${i}`, `${tag}-case-${i}a`, `${tag}-case-${i}b`]);
+    const seen = logged.map((line) => line.split(' ')[1]).filter((path) => own.has(path));
+    if ('refused' in c.want) {
+      t.equal(answers[i].status, c.want.refused, `${c.name}: the balancer answers ${c.want.refused}`);
+      t.same(seen, [], `${c.name}: no member sees it`);
+    } else {
+      t.same(seen.sort(), [...c.want.paths].sort(), `${c.name}: the members see exactly what the client sent`);
+    }
+  });
+});
+
+t.test('a thousand keep-alive clients are served while idle and slow clients are cut off', async (t) => {
+  if (!(await requireEngine(t))) return;
+  const d = await up(t, 'crowd', 2, ['--header-timeout', '2000', '--request-timeout', '4000']);
+  await converged(d.name, 2);
+
+  const idle: net.Socket[] = [];
+  let idleClosed = 0;
+  for (let i = 0; i < 2_000; i++) {
+    const socket = net.connect(d.port, '127.0.0.1');
+    socket.on('error', () => {});
+    socket.on('close', () => idleClosed++);
+    socket.resume();
+    idle.push(socket);
+  }
+  t.teardown(() => idle.forEach((s) => s.destroy()));
+
+  const slow = net.connect(d.port, '127.0.0.1');
+  let slowAnswer = '';
+  let slowClosed = false;
+  slow.on('error', () => {});
+  slow.on('data', (chunk: Buffer) => (slowAnswer += chunk.toString()));
+  slow.on('close', () => (slowClosed = true));
+  const trickle = (async () => {
+    const message = `GET / HTTP/1.1\r\nHost: x\r\nX-Slow: ${'a'.repeat(40)}\r\n\r\n`;
+    for (let i = 0; i < message.length && !slowClosed; i++) {
+      slow.write(message[i]);
+      await sleep(250);
+    }
+  })();
+
+  const clients = Array.from({ length: 1_000 }, () => new http.Agent({ keepAlive: true, maxSockets: 1 }));
+  t.teardown(() => clients.forEach((c) => c.destroy()));
+  const failures: string[] = [];
+  let served = 0;
+  const one = (agent: http.Agent): Promise<void> =>
+    new Promise((resolve) => {
+      const req = http.get({ host: '127.0.0.1', port: d.port, agent, timeout: 20_000 }, (res) => {
+        res.resume();
+        res.on('end', () => {
+          if (res.statusCode === 200) served++;
+          else failures.push(`status ${res.statusCode}`);
+          resolve();
+        });
+      });
+      req.on('timeout', () => req.destroy(new Error('no answer in 20 s')));
+      req.on('error', (error) => {
+        failures.push(error.message);
+        resolve();
+      });
+    });
+  await Promise.all(
+    clients.map(async (agent) => {
+      for (let i = 0; i < 5; i++) await one(agent);
+    }),
+  );
+  const kinds = [...new Set(failures)].slice(0, 5);
+  t.same(kinds, [], `no failure among 5000 requests (${failures.length} failed)`);
+  t.equal(served, 5_000, 'all 5000 answered 200');
+
+  const deadline = Date.now() + 15_000;
+  while ((idleClosed < idle.length || !slowClosed) && Date.now() < deadline) await sleep(100);
+  await trickle;
+  t.equal(idleClosed, idle.length, 'every connection that never sent a byte was closed');
+  t.ok(slowClosed, 'the client trickling its headers was closed');
+  t.match(slowAnswer, /^HTTP\/1\.1 408 /, 'with a 408');
+});
