@@ -67,14 +67,15 @@ t.test('a daemon that accepts and never answers is a timeout, not "not running"'
   t.same(daemon.requests, ['POST /down'], 'the request reached the daemon');
 });
 
-t.test('a daemon that trickles its answer is held to the whole deadline', async (t) => {
+// A socket idle timeout would wait forever here; the limit only makes a regression fail fast.
+t.test('a daemon that trickles its answer is held to the whole deadline', { timeout: 30_000 }, async (t) => {
   const socketPath = path.join(tempRunDir(t), 'trickle.sock');
   await fakeDaemon(t, socketPath, (res) => {
     res.writeHead(200, { 'content-type': 'application/json' });
     const timer = setInterval(() => res.write(' '), 50);
     res.once('close', () => clearInterval(timer));
   });
-  await t.rejects(call(FLEET, 'status', {}, { socketPath, timeoutMs: 500 }), { code: 'FLEET_CONTROL_TIMEOUT' });
+  await t.rejects(call(FLEET, 'status', {}, { socketPath, timeoutMs: 500 }), { code: 'FLEET_CONTROL_TIMEOUT' }, 'a timeout after 0.5 s though bytes keep coming');
 });
 
 t.test('any other socket error is its own failure', async (t) => {
@@ -82,7 +83,11 @@ t.test('any other socket error is its own failure', async (t) => {
   const file = path.join(dir, 'a-file');
   fs.writeFileSync(file, '');
   const socketPath = path.join(file, 'fleet.sock');
-  await t.rejects(call(FLEET, 'down', {}, { socketPath }), { code: 'FLEET_CONTROL_UNREACHABLE', message: new RegExp(`^cannot talk to fleet "fake" on ${socketPath}: .*ENOTDIR`) });
+  await t.rejects(
+    call(FLEET, 'down', {}, { socketPath }),
+    { code: 'FLEET_CONTROL_UNREACHABLE', message: new RegExp(`^cannot talk to fleet "fake" on ${socketPath}: .*ENOTDIR`) },
+    'ENOTDIR is not "not running"',
+  );
 });
 
 const badReplies: [string, number, string, RegExp][] = [
@@ -110,23 +115,23 @@ t.test("the daemon's own errors: a FleetError keeps its code, a bug is not the u
   await fakeDaemon(t, rejected, reply(409, '{"code":"FLEET_SCALE_REJECTED","error":"cannot remove 5"}'));
   const error = await call(FLEET, 'scale', { delta: -5 }, { socketPath: rejected }).catch((e: unknown) => e);
   t.ok(error instanceof FleetError, 'a FleetError');
-  t.match(error, { code: 'FLEET_SCALE_REJECTED', message: 'cannot remove 5' });
+  t.match(error, { code: 'FLEET_SCALE_REJECTED', message: 'cannot remove 5' }, 'with its code and message');
 
   const broken = path.join(dir, 'broken.sock');
   await fakeDaemon(t, broken, reply(500, '{"code":"FLEET_INTERNAL","error":"POST /scale failed: x is undefined"}'));
   const bug = await call(FLEET, 'scale', { delta: 1 }, { socketPath: broken }).catch((e: unknown) => e);
   t.notOk(bug instanceof UsageError, 'not a usage error (the CLI exits 70 for it)');
-  t.match(bug, { code: 'FLEET_INTERNAL', message: 'fleet "fake" failed inside its daemon: POST /scale failed: x is undefined' });
+  t.match(bug, { code: 'FLEET_INTERNAL', message: 'fleet "fake" failed inside its daemon: POST /scale failed: x is undefined' }, 'FLEET_INTERNAL, naming the fleet');
 });
 
 t.test('against the real server, each call gets its typed answer', async (t) => {
   const served = await serve(t, path.join(tempRunDir(t), 'fleet.sock'));
-  t.same(await call(FLEET, 'status', {}, { socketPath: served.socketPath }), STATUS);
-  t.same(await call(FLEET, 'scale', { delta: 2 }, { socketPath: served.socketPath }), { added: [], removed: [], status: STATUS });
+  t.same(await call(FLEET, 'status', {}, { socketPath: served.socketPath }), STATUS, 'status');
+  t.same(await call(FLEET, 'scale', { delta: 2 }, { socketPath: served.socketPath }), { added: [], removed: [], status: STATUS }, 'scale');
   t.same(served.calls, [
     { route: 'status', body: {} },
     { route: 'scale', body: { delta: 2 } },
-  ]);
+  ], 'the server saw the bodies the client sent');
 });
 
 t.test('a socket that accepts and closes without a word is not "not running"', async (t) => {
@@ -134,5 +139,5 @@ t.test('a socket that accepts and closes without a word is not "not running"', a
   const server = net.createServer((socket) => socket.destroy());
   await new Promise<void>((resolve) => server.listen(socketPath, resolve));
   t.teardown(() => new Promise((resolve) => server.close(resolve)));
-  await t.rejects(call(FLEET, 'down', {}, { socketPath }), { code: 'FLEET_CONTROL_UNREACHABLE' });
+  await t.rejects(call(FLEET, 'down', {}, { socketPath }), { code: 'FLEET_CONTROL_UNREACHABLE' }, 'a connection closed unanswered is not "not running"');
 });
