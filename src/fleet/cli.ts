@@ -1,14 +1,15 @@
 // The one place that builds fleet's CLI and turns every failure into one line on stderr.
-import { Builtins, Cli, type BaseContext } from 'clipanion';
+import { Builtins, Cli } from 'clipanion';
 import { AddCommand } from './commands/add.js';
+import type { FleetContext } from './commands/context.js';
 import { DownCommand } from './commands/down.js';
 import { RemoveCommand } from './commands/remove.js';
 import { StatusCommand } from './commands/status.js';
 import { UpCommand } from './commands/up.js';
 import { joinNegativeValues, runCli } from '../cli/run.js';
 
-export function buildCli(): Cli<BaseContext> {
-  const cli = new Cli({ binaryLabel: 'fleet', binaryName: 'fleet', binaryVersion: '0.1.0', enableColors: false });
+export function buildCli(): Cli<FleetContext> {
+  const cli = new Cli<FleetContext>({ binaryLabel: 'fleet', binaryName: 'fleet', binaryVersion: '0.1.0', enableColors: false });
   cli.register(UpCommand);
   cli.register(AddCommand);
   cli.register(RemoveCommand);
@@ -19,7 +20,7 @@ export function buildCli(): Cli<BaseContext> {
   return cli;
 }
 
-export function run(argv: string[], context: BaseContext): Promise<number> {
+export function run(argv: string[], context: FleetContext): Promise<number> {
   return runCli(buildCli(), argv, context, {
     path: argv.find((word) => !word.startsWith('-')),
     normalize: (input) => ({ argv: joinNegativeValues(input), typed: new Map() }),

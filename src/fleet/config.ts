@@ -33,3 +33,17 @@ export const DEFAULT_QUEUE_TIMEOUT_MS = 5_000;
 export const MAX_ATTEMPTS = 3;
 /** Open files the daemon keeps for itself (Docker, members' health checks, logs) before sizing client connections. */
 export const RESERVED_FILES = 1_024;
+
+/** How long the daemon waits for a change (start, add, remove) to settle before it gives up. */
+export const SETTLE_TIMEOUT_MS = 120_000;
+/** How long `fleet status` waits: the daemon answers it from memory. */
+export const STATUS_TIMEOUT_MS = 10_000;
+/**
+ * How long the CLI waits for a call that may settle: longer than the daemon itself waits,
+ * so the daemon's own answer (a timeout included) arrives before the CLI gives up on it.
+ */
+export const CONTROL_TIMEOUT_MS = SETTLE_TIMEOUT_MS + 30_000;
+/** The largest request body the control socket reads; every call's body is a few bytes. */
+export const CONTROL_MAX_BODY_BYTES = 64 * 1024;
+/** The largest answer the CLI reads: a status of MAX_REPLICAS members is about 25 KiB. */
+export const CONTROL_MAX_REPLY_BYTES = 1024 * 1024;

@@ -14,7 +14,7 @@ import { Engine } from './docker/engine.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
 import { Controller } from './control/reconcile/controller.js';
-import { DEFAULT_IMAGE, MAX_ATTEMPTS, MAX_REPLICAS } from './config.js';
+import { DEFAULT_IMAGE, MAX_ATTEMPTS, MAX_REPLICAS, SETTLE_TIMEOUT_MS } from './config.js';
 
 export interface DaemonOptions {
   name: string;
@@ -42,7 +42,6 @@ export interface DaemonOptions {
 }
 
 const MEMBER_PORT = 80;
-const SETTLE_TIMEOUT_MS = 120_000;
 
 /** The directory holding images/nginx, wherever fleet was installed or bundled. */
 function nginxContext(): string {
@@ -109,11 +108,15 @@ export class Daemon {
       },
       log,
     );
-    this.control = new ControlServer(socketPath(options.name), {
-      'GET /status': () => Promise.resolve(this.status()),
-      'POST /scale': (body) => this.scale(Number(body.delta)),
-      'POST /down': () => this.down('fleet down'),
-    });
+    this.control = new ControlServer(
+      socketPath(options.name),
+      {
+        status: () => Promise.resolve(this.status()),
+        scale: (body) => this.scale(body.delta),
+        down: () => this.down('fleet down'),
+      },
+      { onBug: (call, error) => log.error('control.bug', { call, error: messageOf(error) }) },
+    );
   }
 
   /** Called once the daemon has shut down, whatever asked it to. */

@@ -2,19 +2,36 @@
 // its message on one line and exits non-zero. Anything else is a bug in fleet.
 import { CodedUsageError } from '../cli/errors.js';
 
-export type FleetErrorCode =
-  | 'FLEET_BAD_INPUT'
-  | 'FLEET_NOT_RUNNING'
-  | 'FLEET_ALREADY_RUNNING'
-  | 'FLEET_PORT_IN_USE'
-  | 'FLEET_ENGINE_UNREACHABLE'
-  | 'FLEET_ENGINE_ERROR'
-  | 'FLEET_IMAGE_MISSING'
-  | 'FLEET_IMAGE_BASE_UNAVAILABLE'
-  | 'FLEET_IMAGE_BUILD_FAILED'
-  | 'FLEET_SCALE_REJECTED'
-  | 'FLEET_CONVERGE_TIMEOUT'
-  | 'FLEET_SOCKET_UNSAFE';
+export const FLEET_ERROR_CODES = [
+  'FLEET_BAD_INPUT',
+  'FLEET_NOT_RUNNING',
+  'FLEET_ALREADY_RUNNING',
+  'FLEET_PORT_IN_USE',
+  'FLEET_ENGINE_UNREACHABLE',
+  'FLEET_ENGINE_ERROR',
+  'FLEET_IMAGE_MISSING',
+  'FLEET_IMAGE_BASE_UNAVAILABLE',
+  'FLEET_IMAGE_BUILD_FAILED',
+  'FLEET_SCALE_REJECTED',
+  'FLEET_CONVERGE_TIMEOUT',
+  'FLEET_SOCKET_UNSAFE',
+  // The control socket refused a request: not JSON, not an object, or failing its route's
+  // validator (400); no such path (404); the wrong method (405); a body over the limit (413).
+  'FLEET_CONTROL_BAD_REQUEST',
+  'FLEET_CONTROL_NOT_FOUND',
+  'FLEET_CONTROL_METHOD_NOT_ALLOWED',
+  'FLEET_CONTROL_TOO_LARGE',
+  // The CLI's side: the daemon did not answer in time, the socket failed otherwise, or the
+  // answer was not what the route promises. None of them means that no daemon runs.
+  'FLEET_CONTROL_TIMEOUT',
+  'FLEET_CONTROL_UNREACHABLE',
+  'FLEET_CONTROL_BAD_REPLY',
+] as const;
+
+export type FleetErrorCode = (typeof FLEET_ERROR_CODES)[number];
+
+/** What the daemon answers for a bug of its own: not a FleetError, and the CLI exits 70. */
+export const INTERNAL_ERROR_CODE = 'FLEET_INTERNAL';
 
 export class FleetError extends CodedUsageError<FleetErrorCode> {
   constructor(code: FleetErrorCode, message: string) {

@@ -1,10 +1,10 @@
 import { Command } from 'clipanion';
 import { call } from '../control/socket/client.js';
-import type { ScaleResult } from '../control/socket/protocol.js';
+import type { FleetContext } from './context.js';
 import { countOption, nameOption } from './options.js';
 import { memberLine } from './format.js';
 
-export class AddCommand extends Command {
+export class AddCommand extends Command<FleetContext> {
   static override paths = [['add']];
 
   static override usage = Command.Usage({
@@ -23,7 +23,7 @@ export class AddCommand extends Command {
   name = nameOption();
 
   async execute(): Promise<number> {
-    const result = await call<ScaleResult>(this.name, 'POST', '/scale', { delta: this.count });
+    const result = await call(this.name, 'scale', { delta: this.count }, { timeoutMs: this.context.controlTimeoutMs });
     for (const m of result.added) this.context.stdout.write(`added ${memberLine(m)}\n`);
     this.context.stdout.write(`fleet "${this.name}" now has ${result.status.members.length} members\n`);
     return 0;

@@ -1,17 +1,19 @@
 import { Command } from 'clipanion';
 import { call } from '../control/socket/client.js';
+import { ControlChannelError, NoDaemonError } from '../control/socket/errors.js';
 import type { DownResult } from '../control/socket/protocol.js';
-import { FleetError, isFleetError } from '../errors.js';
+import { FleetError } from '../errors.js';
+import type { FleetContext } from './context.js';
 import { nameOption } from './options.js';
 
-export class DownCommand extends Command {
+export class DownCommand extends Command<FleetContext> {
   static override paths = [['down']];
 
   static override usage = Command.Usage({
     category: 'Daemon',
     description: "stop a fleet: the daemon exits and the fleet's containers and network are removed",
     details: `
-      Asks the daemon to stop. When no daemon answers (it was killed), removes what that fleet left in Docker instead: its labelled containers and its network.
+      Asks the daemon to stop. When no daemon runs (no control socket, or nothing accepts on it: the daemon was killed), removes what that fleet left in Docker instead: its labelled containers and its network. A daemon that does not answer in time is left alone, and so is everything it runs.
     `,
     examples: [
       ['Stop the fleet', '$0 down'],
@@ -24,9 +26,10 @@ export class DownCommand extends Command {
   async execute(): Promise<number> {
     let result: DownResult;
     try {
-      result = await call<DownResult>(this.name, 'POST', '/down');
+      result = await call(this.name, 'down', {}, { timeoutMs: this.context.controlTimeoutMs });
     } catch (error) {
-      if (!isFleetError(error) || error.code !== 'FLEET_NOT_RUNNING') throw error;
+      if (error instanceof ControlChannelError) throw new FleetError(error.code, `${error.message}; nothing was removed, since its daemon may still run`);
+      if (!(error instanceof NoDaemonError)) throw error;
       result = await this.removeLeftovers();
     }
     this.context.stdout.write(`fleet "${this.name}" is down: removed ${result.removedContainers} containers${result.removedNetwork ? ' and its network' : ''}\n`);

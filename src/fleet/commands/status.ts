@@ -1,10 +1,10 @@
 import { Command, Option } from 'clipanion';
 import { call } from '../control/socket/client.js';
-import type { FleetStatus } from '../control/socket/protocol.js';
+import type { FleetContext } from './context.js';
 import { nameOption } from './options.js';
 import { statusTable } from './format.js';
 
-export class StatusCommand extends Command {
+export class StatusCommand extends Command<FleetContext> {
   static override paths = [['status']];
 
   static override usage = Command.Usage({
@@ -23,7 +23,7 @@ export class StatusCommand extends Command {
   name = nameOption();
 
   async execute(): Promise<number> {
-    const status = await call<FleetStatus>(this.name, 'GET', '/status', undefined, 10_000);
+    const status = await call(this.name, 'status', {}, { timeoutMs: this.context.controlTimeoutMs });
     this.context.stdout.write(this.json ? JSON.stringify(status) + '\n' : statusTable(status));
     return 0;
   }
