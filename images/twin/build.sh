@@ -123,7 +123,7 @@ build_twin() {
   start=$(date +%s)
   say "building $tag from $dockerfile"
   # The build's own output (and docker's notice about its legacy builder) only on failure.
-  if ! docker build -q -f "$dockerfile" \
+  if ! docker build -q --force-rm -f "$dockerfile" \
     --build-arg "NODE_BASE=$node_base" --build-arg "FINAL_BASE=$final_base" \
     --label "fleet.source-digest=$digest" -t "$tag" . >"$log" 2>&1; then
     cat "$log" >&2
