@@ -6,7 +6,7 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { requireEngine } from '../support.js';
-import { docker, fleetName, freePort, get, IMAGE, inspectMembers, lines, registerCleanup, sortIps } from '../fleet/e2e/harness.js';
+import { docker, fleetName, freePort, get, IMAGE, inspectMembers, lines, sortIps } from '../fleet/e2e/harness.js';
 
 const run = promisify(execFile);
 const TWIN = process.env.FLEET_TWIN_IMAGE ?? 'fleet:twin';
@@ -71,8 +71,13 @@ t.test('the daemon image runs the fleet end to end (fleet:twin)', async (t) => {
   const name = fleetName('img');
   const port = await freePort();
   const container = `fleet-daemon-${name}`;
-  registerCleanup(t, name);
-  t.teardown(() => docker('rm', '-f', container).catch(() => ''));
+  // The daemon goes first, so that it can't replace members while they are removed.
+  t.teardown(async () => {
+    await docker('rm', '-f', container).catch(() => '');
+    const ids = (await docker('ps', '-aq', '--filter', `label=io.fleet.name=${name}`)).split('\n').filter(Boolean);
+    if (ids.length) await docker('rm', '-f', ...ids);
+    await docker('network', 'rm', `fleet-${name}`).catch(() => '');
+  });
 
   await docker(
     'run', '-d', '--name', container,
@@ -100,7 +105,7 @@ t.test('the daemon image runs the fleet end to end (fleet:twin)', async (t) => {
   t.test('PID 1 is tini running bin/fleet on Node 20, from /opt/node alone', async (t) => {
     t.equal((await docker('exec', container, 'cat', '/proc/1/comm')), 'tini', 'tini is PID 1');
     const daemon = await docker('exec', container, 'sh', '-c', 'cat /proc/$(cat /proc/1/task/1/children | cut -d" " -f1)/cmdline | tr "\\0" " "');
-    t.match(daemon, /^node \/opt\/fleet\/(bin\/fleet|dist\/fleet\.cjs) up /, 'its child is node running the launcher or the bundle');
+    t.match(daemon, /^(\S*\/)?node \/opt\/fleet\/\S*fleet(\.cjs)? up /, 'its child is node running the launcher or the bundle');
     t.match(await docker('exec', container, 'node', '--version'), /^v20\./, 'node is 20.x');
     const libraries = await docker('exec', container, 'find', '/', '-xdev', '(', '-name', 'libc.so*', '-o', '-name', 'ld-*.so*', '-o', '-name', 'libstdc++*', ')');
     t.same(lines(libraries).sort(), ['/opt/node/lib/ld-linux-x86-64.so.2', '/opt/node/lib/libc.so.6', '/opt/node/lib/libstdc++.so.6'], 'the base lends node no C library, loader or C++ runtime');
