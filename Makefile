@@ -1,5 +1,5 @@
 # fleet's everyday commands. `make up` runs a fleet, `make test` runs every test.
-.PHONY: all deps build test unit lint e2e image image-fleet image-nginx image-offline up down bench clean
+.PHONY: all deps build test unit lint e2e e2e-twin image image-fleet image-twins image-nginx image-offline up down bench clean
 
 all: build
 
@@ -12,10 +12,12 @@ deps: node_modules
 build: deps
 	npm run build
 
-# Every test: unit, balancer, and Docker end to end (engine and stand-in image made here if missing).
+# Every test: unit, balancer, and Docker end to end (engine, stand-in member image and the
+# images' offline twins made here when missing or out of date).
 test: deps
 	scripts/ensure-docker.sh
 	npm run image:offline
+	npm run image:twins
 	npm test
 
 unit: deps
@@ -28,13 +30,25 @@ e2e: build
 	scripts/ensure-docker.sh
 	./e2e.sh
 
-# The dkr-ls tool image (FROM alpine:3.10: needs a registry).
-image:
+# dkr-ls's end-to-end examples through the tool image's offline twin (dkr-ls:twin).
+e2e-twin: deps
+	scripts/ensure-docker.sh
+	scripts/e2e-twin.sh
+
+# The dkr-ls tool image: Node 20 carried onto alpine:3.10 (needs a registry). It takes the
+# bundle from dist/, hence `build` first.
+image: build
 	docker build -t dkr-ls .
 
-# The fleet daemon image (FROM alpine:3.10: needs a registry).
-image-fleet:
+# The fleet daemon image, the same way (needs a registry).
+image-fleet: build
 	docker build -f images/fleet/Dockerfile -t fleet .
+
+# Both images' offline twins (fleet:twin, dkr-ls:twin): the same Dockerfiles on stand-in
+# bases made from Debian's packages and this host's Node 20; rebuilt only when inputs change.
+image-twins: deps
+	scripts/ensure-docker.sh
+	npm run image:twins
 
 # fleet's member image (FROM alpine:3.10: needs a registry).
 image-nginx:

@@ -5,7 +5,8 @@
 # runs every example of the brief showing its stdout and stderr, checks each exit code and
 # the rows of these images, and removes exactly what it loaded.
 #
-#   DKR_LS   the command to test (default bin/dkr-ls), e.g. "node10 dist/dkr-ls.node10.cjs"
+#   DKR_LS   the command to test (default bin/dkr-ls), split on spaces; for the tool image:
+#            "docker run --rm -v /var/run/docker.sock:/var/run/docker.sock dkr-ls:twin"
 #
 # It refuses to run when any name it would create already exists, and only ever removes
 # images carrying the label of this run.

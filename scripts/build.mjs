@@ -14,12 +14,10 @@ const common = {
 };
 
 const bundles = [
+  // bin/dkr-ls and the tool image (Dockerfile) run this one,
   { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node20' },
-  // The tool image runs Alpine 3.10's Node 10: same code, syntax lowered for it.
-  { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.node10.cjs', target: 'node10' },
+  // bin/fleet and the daemon image (images/fleet/Dockerfile) this one: both images carry Node 20.
   { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20' },
-  // The fleet daemon image (images/fleet, FROM alpine:3.10) runs this one.
-  { entryPoints: ['src/fleet/main-node10.ts'], outfile: 'dist/fleet.node10.cjs', target: 'node10' },
 ];
 
 await Promise.all(bundles.map((bundle) => build({ ...common, ...bundle })));

@@ -1,5 +1,5 @@
-// bin/dkr-ls runs the bundle of this file (dist/dkr-ls.cjs; dist/dkr-ls.node10.cjs in the
-// tool image). It loads clipanion and dkr-ls's own code, nothing else.
+// bin/dkr-ls and the tool image run the bundle of this file (dist/dkr-ls.cjs). It loads
+// clipanion and dkr-ls's own code, nothing else.
 import type { BaseContext } from 'clipanion';
 import { prefetchImages } from './prefetch.js';
 

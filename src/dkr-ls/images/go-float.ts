@@ -12,7 +12,6 @@ interface Decimal {
 }
 
 // The exact decimal expansion of a double (every double is a finite binary fraction).
-// BigInt() calls, not literals: the Node 10 bundle's syntax target has no `1n`.
 function exactDecimal(value: number): Decimal {
   if (value === 0) return { digits: '', point: 0 };
   const view = new DataView(new ArrayBuffer(8));
@@ -29,10 +28,10 @@ function exactDecimal(value: number): Decimal {
   }
   let text: string;
   let fraction = 0;
-  if (exponent >= 0) text = (BigInt(mantissa) * BigInt(2) ** BigInt(exponent)).toString();
+  if (exponent >= 0) text = (BigInt(mantissa) * 2n ** BigInt(exponent)).toString();
   else {
     fraction = -exponent;
-    text = (BigInt(mantissa) * BigInt(5) ** BigInt(fraction)).toString();
+    text = (BigInt(mantissa) * 5n ** BigInt(fraction)).toString();
   }
   let point = text.length - fraction;
   let start = 0;
