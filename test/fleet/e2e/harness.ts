@@ -15,8 +15,8 @@ const run = promisify(execFile);
 
 export const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
 export const FLEET_BIN = path.join(ROOT, 'dist', 'fleet.cjs');
-/** What users run: raises the open-files limit, then runs dist/fleet.cjs. */
-export const LAUNCHER = path.join(ROOT, 'bin', 'fleet');
+/** What users run: raises the open-files limit, then runs dist/fleet.cjs. FLEET_TEST_LAUNCHER runs the daemon tests against another build. */
+export const LAUNCHER = process.env.FLEET_TEST_LAUNCHER ?? path.join(ROOT, 'bin', 'fleet');
 export const IMAGE = process.env.FLEET_TEST_IMAGE ?? 'fleet-nginx:offline';
 export const RUN_ID = `${process.pid.toString(36)}${randomBytes(2).toString('hex')}`;
 
