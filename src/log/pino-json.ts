@@ -10,10 +10,16 @@ import type { JsonEncoder, RecordFields } from './record.js';
 const METHOD = { DEBUG: 'debug', INFO: 'info', WARNING: 'warn', ERROR: 'error' } as const satisfies Record<LogLevel, string>;
 const LEVEL: Record<string, LogLevel> = { debug: 'DEBUG', info: 'INFO', warn: 'WARNING', error: 'ERROR' };
 
-export function pinoJson(): JsonEncoder {
+/** What pinoJson needs of pino: what src/compat/pino-node10.ts also provides. */
+export type PinoFactory = (
+  options: { level: 'debug'; base: undefined; timestamp: () => string; formatters: { level: (label: string) => Record<string, unknown> } },
+  stream: { write(chunk: string): void },
+) => Record<'debug' | 'info' | 'warn' | 'error', (fields: object) => void>;
+
+export function pinoJson(make: PinoFactory = pino): JsonEncoder {
   let line = '';
   let time = '';
-  const logger = pino(
+  const logger = make(
     {
       level: 'debug',
       base: undefined,
