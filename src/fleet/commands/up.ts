@@ -2,6 +2,7 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { LOG_LEVELS, Logger } from '../../log.js';
 import { stdioDestination } from '../../log/fd-destination.js';
+import { releaseHungUp, terminalFds } from '../hangup.js';
 import { isLogLevel } from '../../cli/validators.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -62,6 +63,7 @@ export class UpCommand extends Command {
     const json = this.logFormat === 'json' ? (await import('../../log/pino-json.js')).pinoJson() : undefined;
     const log = new Logger({ level: this.logLevel, destination: stdioDestination(this.context.stderr), format: this.logFormat, json });
     const stdout = stdioDestination(this.context.stdout);
+    const terminal = terminalFds();
     // The daemon (dockerode, http-proxy) loads only for `up`: add, remove and status start
     // without it and reach the daemon sooner.
     const { Daemon } = await import('../daemon.js');
@@ -95,7 +97,11 @@ export class UpCommand extends Command {
     };
     // The terminal closed: the fleet is not the terminal's to stop (fleet down or SIGTERM is).
     // Its lines to the closed terminal are dropped and counted from now on.
-    const onHup = () => log.warn('signal.received', { signal: 'SIGHUP', action: 'ignored, still serving' });
+    const onHup = () => {
+      const released = releaseHungUp(terminal);
+      log.warn('signal.received', { signal: 'SIGHUP', action: 'ignored, still serving', terminal: released.length > 0 ? 'closed' : 'open' });
+    };
+    process.once('exit', () => releaseHungUp(terminal));
     // A bug must not take the balancer down with it: log it and keep serving. Logging never
     // throws, so a failing stderr cannot bring these back round.
     process.on('uncaughtException', (error) => log.error('bug.uncaught', { error }));
