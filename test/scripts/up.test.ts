@@ -7,18 +7,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { IMAGE, ROOT, docker, fleet, fleetName, freePort, registerCleanup, requireEngine } from '../fleet/e2e/harness.js';
+import { alive } from '../fleet/e2e/proc.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** True while the process (a positive id) or any process of the group (a negative one) is alive. */
-function alive(id: number): boolean {
-  try {
-    process.kill(id, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function until(what: () => boolean, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;

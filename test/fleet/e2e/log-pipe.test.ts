@@ -8,24 +8,9 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { FLEET_BIN, IMAGE, converged, docker, fleet, fleetName, freePort, get, inspectMembers, registerCleanup, requireEngine } from './harness.js';
+import { coreShare } from './proc.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  // Fields after the command name, which is in parentheses and may hold spaces.
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const ticksPerSecond = 100; // USER_HZ, 100 on every Linux architecture Node runs on.
-  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
-}
-
-/** The share of one core a process used over `ms`: a spinning process is near 1. */
-async function coreShare(pid: number, ms: number): Promise<number> {
-  const before = cpuSeconds(pid);
-  await sleep(ms);
-  return (cpuSeconds(pid) - before) / (ms / 1000);
-}
 
 interface LogReader {
   /** The daemon's end, to pass as its stderr. */

@@ -3,9 +3,9 @@
 // (it is not the terminal's to stop) and `fleet down` still removes everything.
 import t from 'tap';
 import { spawn } from 'node:child_process';
-import fs from 'node:fs';
 import readline from 'node:readline';
 import { FLEET_BIN, IMAGE, converged, docker, fleet, fleetName, freePort, get, inspectMembers, registerCleanup, requireEngine } from './harness.js';
+import { alive, coreShare } from './proc.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -36,21 +36,6 @@ os.close(master)
 print('closed', flush=True)
 print(child.wait(), flush=True)
 `;
-
-function cpuSeconds(pid: number): number {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 t.test('when its terminal closes, the daemon logs SIGHUP and keeps serving', async (t) => {
   if (!(await requireEngine(t))) return;
@@ -88,9 +73,7 @@ t.test('when its terminal closes, the daemon logs SIGHUP and keeps serving', asy
   const answers = await Promise.all(Array.from({ length: 20 }, () => get('127.0.0.1', port).then((a) => a.status, () => 0)));
   t.same(answers, Array(20).fill(200), 'the balancer answers every request');
   t.equal((await fleet(['status', '--name', name])).code, 0, 'fleet status answers');
-  const before = cpuSeconds(pid);
-  await sleep(3_000);
-  const share = (cpuSeconds(pid) - before) / 3;
+  const share = await coreShare(pid, 3_000);
   t.ok(share < 0.5, `the daemon is near idle (${(share * 100).toFixed(0)}% of a core over 3 s)`);
 
   t.equal((await fleet(['down', '--name', name])).code, 0, 'fleet down succeeds');
