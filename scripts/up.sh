@@ -13,8 +13,12 @@ scripts/ensure-docker.sh
 log=$(mktemp /tmp/fleet-up.XXXXXX)
 trap 'rm -f "$log"' EXIT
 
+# Ctrl-C sends SIGINT to the whole foreground process group, this tee included: it ignores
+# INT and TERM, so the daemon's shutdown lines still get through, and ends at EOF when the
+# daemon exits. (Should it die anyway, as with `make up | tee up.log` when the outer tee
+# goes, the daemon drops its lines and shuts down all the same.)
 status=0
-bin/fleet up --replicas "${REPLICAS:-3}" "$@" 2> >(tee "$log" >&2) || status=$?
+bin/fleet up --replicas "${REPLICAS:-3}" "$@" 2> >(trap '' INT TERM; exec tee "$log" >&2) || status=$?
 wait
 if [ "$status" -ne 0 ] && grep -q 'base image alpine:3.10 cannot be pulled' "$log"; then
   cat >&2 <<'NOTICE'

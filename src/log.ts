@@ -1,51 +1,66 @@
-// A leveled logger for both tools. It writes to the stream it is given (stderr in
-// practice), never to stdout, so a tool's output stays clean for pipes.
+// The leveled logger both tools share: `log.info('fleet.ready', { fleet, url })`, a stable
+// event name and its fields. It writes to a destination that never throws and never waits
+// (stderr in practice, never stdout, so a tool's output stays clean for pipes), and logging
+// never throws either: a line that cannot be made or written is lost and counted.
+import { type LogLevel, atLeast } from './log/levels.js';
+import { type LineStream, type LogDestination, StreamDestination } from './log/destination.js';
+import { type JsonEncoder, type LogFields, plainJson, recordFields, textLine } from './log/record.js';
 
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARNING', 'ERROR'] as const;
-export type LogLevel = (typeof LOG_LEVELS)[number];
-
-const RANK: Record<LogLevel, number> = { DEBUG: 10, INFO: 20, WARNING: 30, ERROR: 40 };
-
-export type LogFields = Record<string, string | number | boolean | null | undefined>;
-
-export interface Writable {
-  write(chunk: string): unknown;
-}
+export { LOG_LEVELS, type LogLevel, parseLogLevel } from './log/levels.js';
+export type { LogDestination, LineStream } from './log/destination.js';
+export type { LogFields, LogValue } from './log/record.js';
 
 export interface LoggerOptions {
   level: LogLevel;
-  stream: Writable;
+  /** Where lines go. */
+  destination?: LogDestination;
+  /** Or a stream, wrapped in a bounded destination that turns its errors into lost lines. */
+  stream?: LineStream;
   /** `text` is `time LEVEL event k=v…`; `json` is one object per line for log shippers. */
   format?: 'text' | 'json';
+  /** Encodes `json` lines (the daemon passes pino's); plain JSON.stringify by default. */
+  json?: JsonEncoder;
+  /** Fields every line carries, before its own (a worker's number, say). */
+  bindings?: LogFields;
   now?: () => Date;
-}
-
-/** Reads a level name in any case (`warn` and `warning` alike); undefined when it is not one. */
-export function parseLogLevel(input: string): LogLevel | undefined {
-  const upper = input.trim().toUpperCase();
-  if (upper === 'WARN') return 'WARNING';
-  return (LOG_LEVELS as readonly string[]).includes(upper) ? (upper as LogLevel) : undefined;
-}
-
-function quote(value: string): string {
-  return /^[^\s"=]+$/.test(value) ? value : JSON.stringify(value);
 }
 
 export class Logger {
   readonly level: LogLevel;
-  private readonly stream: Writable;
+  readonly destination: LogDestination;
   private readonly format: 'text' | 'json';
+  private readonly json: JsonEncoder;
+  private readonly bindings: LogFields;
   private readonly now: () => Date;
 
-  constructor(options: LoggerOptions) {
+  // `counts` is shared with the logger's children.
+  constructor(
+    options: LoggerOptions,
+    private readonly counts = { unencodable: 0, reported: 0 },
+  ) {
+    const destination = options.destination ?? (options.stream && new StreamDestination(options.stream));
+    if (!destination) throw new TypeError('a Logger needs a destination or a stream');
     this.level = options.level;
-    this.stream = options.stream;
+    this.destination = destination;
     this.format = options.format ?? 'text';
+    this.json = options.json ?? plainJson;
+    this.bindings = options.bindings ?? {};
     this.now = options.now ?? (() => new Date());
   }
 
+  /** A logger whose lines all carry `bindings`; it shares this one's destination and counts. */
+  child(bindings: LogFields): Logger {
+    const options = { level: this.level, destination: this.destination, format: this.format, json: this.json, bindings: { ...this.bindings, ...bindings }, now: this.now };
+    return new Logger(options, this.counts);
+  }
+
+  /** Lines lost so far: not written (a dead or full destination) or impossible to encode. */
+  get dropped(): number {
+    return this.destination.dropped + this.counts.unencodable;
+  }
+
   enabled(level: LogLevel): boolean {
-    return RANK[level] >= RANK[this.level];
+    return atLeast(level, this.level);
   }
 
   debug(event: string, fields?: LogFields): void {
@@ -66,17 +81,27 @@ export class Logger {
 
   log(level: LogLevel, event: string, fields: LogFields = {}): void {
     if (!this.enabled(level)) return;
-    const time = this.now().toISOString();
-    if (this.format === 'json') {
-      this.stream.write(JSON.stringify({ time, level, event, ...fields }) + '\n');
+    this.reportLost();
+    this.emit(level, event, fields);
+  }
+
+  private emit(level: LogLevel, event: string, fields: LogFields): void {
+    let line: string;
+    try {
+      const record = recordFields({ ...this.bindings, ...fields }, this.level === 'DEBUG');
+      line = this.format === 'json' ? this.json(this.now(), level, event, record) : textLine(this.now(), level, event, record);
+    } catch {
+      this.counts.unencodable++;
       return;
     }
-    let line = `${time} ${level} ${event}`;
-    for (const key of Object.keys(fields)) {
-      const value = fields[key];
-      if (value === undefined) continue;
-      line += ` ${key}=${quote(String(value))}`;
-    }
-    this.stream.write(line + '\n');
+    this.destination.write(line);
+  }
+
+  // Once the destination takes lines again after losing some, say how many went missing.
+  private reportLost(): void {
+    const lost = this.dropped - this.counts.reported;
+    if (lost <= 0 || this.destination.backlog > 0 || this.destination.failed !== undefined) return;
+    this.counts.reported += lost;
+    if (this.enabled('WARNING')) this.emit('WARNING', 'log.dropped', { lines: lost, total: this.dropped });
   }
 }

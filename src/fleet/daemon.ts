@@ -165,7 +165,7 @@ export class Daemon {
       this.resyncTimer.unref();
       await this.controller.settle(SETTLE_TIMEOUT_MS);
     } catch (error) {
-      this.log.error('fleet.start_failed', { error: messageOf(error) });
+      this.log.error('fleet.start_failed', { error: error instanceof Error ? error : messageOf(error) });
       await this.down('start failed');
       throw error;
     }
@@ -236,7 +236,7 @@ export class Daemon {
       removedContainers = results.filter((r) => r.status === 'fulfilled').length;
       removedNetwork = await this.engine.removeNetwork(this.options.name);
     } catch (error) {
-      this.log.error('fleet.cleanup_failed', { error: messageOf(error) });
+      this.log.error('fleet.cleanup_failed', { error: error instanceof Error ? error : messageOf(error) });
     }
     this.log.info('fleet.stopped', { fleet: this.options.name, containers: removedContainers, network: removedNetwork });
     // Answer the caller of `fleet down` before the socket goes.
@@ -247,7 +247,7 @@ export class Daemon {
   }
 
   private onEvent(action: string, id: string): void {
-    this.log.debug('event', { action, id: id.slice(0, 12) });
+    this.log.debug('engine.event', { action, id: id.slice(0, 12) });
     if (action === 'die' || action === 'destroy' || action === 'oom') {
       // Out of rotation now, before the pass: no request should wait on a dead address.
       if (this.members.get(id)?.state !== 'draining') this.members.reportUnreachable(id);

@@ -1,6 +1,8 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { LOG_LEVELS, Logger } from '../../log.js';
+import { stdioDestination } from '../../log/fd-destination.js';
+import { releaseHungUp, terminalFds } from '../hangup.js';
 import { isByteSize, isLogLevel, pushError } from '../../cli/validators.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -51,7 +53,7 @@ export class UpCommand extends Command {
 
       \`--image\` defaults to \`${DEFAULT_IMAGE}\`, built from \`images/nginx\` (FROM alpine:3.10) when missing. Without a registry, build the stand-in with \`npm run image:offline\` and pass \`--image ${OFFLINE_IMAGE}\`.
 
-      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`. Logs go to stderr.
+      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`; SIGHUP (the terminal closed) is logged and the fleet keeps serving. Logs go to stderr; lines a dead or stalled reader cannot take are dropped and counted, never waited for.
     `,
     examples: [
       ['Run 3 members on port 8080', '$0 up --replicas 3'],
@@ -89,7 +91,11 @@ export class UpCommand extends Command {
   logFormat = Option.String('--log-format', 'text', { description: 'text or json (default text)', validator: t.isEnum(['text', 'json'] as const) });
 
   async execute(): Promise<number> {
-    const log = new Logger({ level: this.logLevel, stream: this.context.stderr, format: this.logFormat });
+    // pino encodes the JSON lines; it loads only when asked for.
+    const json = this.logFormat === 'json' ? (await import('../../log/pino-json.js')).pinoJson() : undefined;
+    const log = new Logger({ level: this.logLevel, destination: stdioDestination(this.context.stderr), format: this.logFormat, json });
+    const stdout = stdioDestination(this.context.stdout);
+    const terminal = terminalFds();
     // The daemon (dockerode, http-proxy) loads only for `up`: add, remove and status start
     // without it and reach the daemon sooner.
     const { Daemon } = await import('../daemon.js');
@@ -128,27 +134,39 @@ export class UpCommand extends Command {
         log.warn('fleet.abandoned', { signal, note: 'members and network left running; fleet up adopts them, fleet down removes them' });
         process.exit(130);
       }
-      log.info('signal', { signal });
+      log.info('signal.received', { signal });
       void daemon.down(signal);
     };
-    // A bug must not take the balancer down with it: log it and keep serving.
-    process.on('uncaughtException', (error) => log.error('bug.uncaught', { error: error.stack ?? error.message }));
-    process.on('unhandledRejection', (reason) => log.error('bug.unhandled_rejection', { error: reason instanceof Error ? (reason.stack ?? reason.message) : String(reason) }));
+    // The terminal closed: the fleet is not the terminal's to stop (fleet down or SIGTERM is).
+    // Its lines to the closed terminal are dropped and counted from now on.
+    const onHup = () => {
+      const released = releaseHungUp(terminal);
+      log.warn('signal.received', { signal: 'SIGHUP', action: 'ignored, still serving', terminal: released.length > 0 ? 'closed' : 'open' });
+    };
+    process.once('exit', () => releaseHungUp(terminal));
+    // A bug must not take the balancer down with it: log it and keep serving. Logging never
+    // throws, so a failing stderr cannot bring these back round.
+    process.on('uncaughtException', (error) => log.error('bug.uncaught', { error }));
+    process.on('unhandledRejection', (reason) => log.error('bug.unhandled_rejection', { error: reason instanceof Error ? reason : String(reason) }));
     const onInt = stop('SIGINT');
     const onTerm = stop('SIGTERM');
     process.on('SIGINT', onInt);
     process.on('SIGTERM', onTerm);
+    process.on('SIGHUP', onHup);
+    const release = () => {
+      process.off('SIGINT', onInt);
+      process.off('SIGTERM', onTerm);
+      process.off('SIGHUP', onHup);
+    };
     try {
       await daemon.start();
     } catch (error) {
-      process.off('SIGINT', onInt);
-      process.off('SIGTERM', onTerm);
+      release();
       throw error;
     }
-    this.context.stdout.write(`fleet "${this.name}" serving http://${this.host}:${this.port}/ with ${daemon.members.rotation.length} members\n`);
+    stdout.write(`fleet "${this.name}" serving http://${this.host}:${this.port}/ with ${daemon.members.rotation.length} members\n`);
     await exited;
-    process.off('SIGINT', onInt);
-    process.off('SIGTERM', onTerm);
+    release();
     return 0;
   }
 }

@@ -1,0 +1,30 @@
+// What the end-to-end tests ask of a process from outside: is it there, and is it busy.
+import fs from 'node:fs';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** True while the process (a positive id) or any process of the group (a negative one) is alive. */
+export function alive(id: number): boolean {
+  try {
+    process.kill(id, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in seconds, from /proc/<pid>/stat. */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100; // USER_HZ: 100 on every Linux architecture Node runs on.
+  return (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+}
+
+/** The share of one core a process used over `ms`: a spinning process is near 1, an idle one near 0. */
+export async function coreShare(pid: number, ms: number): Promise<number> {
+  const before = cpuSeconds(pid);
+  await sleep(ms);
+  return (cpuSeconds(pid) - before) / (ms / 1000);
+}
