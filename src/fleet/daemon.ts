@@ -12,7 +12,7 @@ import { Engine } from './docker/engine.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
 import { Controller } from './control/reconcile/controller.js';
-import { DEFAULT_IMAGE, MAX_REPLICAS } from './config.js';
+import { DEFAULT_IMAGE, MAX_REPLICAS, MEMBER_PORT, type MemberLimits } from './config.js';
 
 export interface DaemonOptions {
   name: string;
@@ -31,9 +31,10 @@ export interface DaemonOptions {
   resyncMs: number;
   /** Extra labels on every member, e.g. a test run's own. */
   labels?: Record<string, string>;
+  /** Memory and CPU of each member. */
+  memberLimits: MemberLimits;
 }
 
-const MEMBER_PORT = 80;
 const SETTLE_TIMEOUT_MS = 120_000;
 
 /** The directory holding images/nginx, wherever fleet was installed or bundled. */
@@ -81,6 +82,7 @@ export class Daemon {
         fleet: options.name,
         image: options.image,
         labels: options.labels,
+        limits: options.memberLimits,
         port: MEMBER_PORT,
         desired: options.replicas,
         drainTimeoutMs: options.drainTimeoutMs,

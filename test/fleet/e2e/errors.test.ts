@@ -26,6 +26,12 @@ const usage: [string, string[], RegExp][] = [
   ['a bad --count', ['add', '--count', '0'], /^Error: invalid value for --count: expected to be in the \[1; 100\] range \(got 0\)\n$/],
   ['a bad --log-level', ['up', '--log-level', 'LOUD'], /^Error: invalid value for --log-level: expected one of DEBUG, INFO, WARNING, ERROR \(got "LOUD"\)\n$/],
   ['an unknown command', ['launch'], /^Error: /],
+  ['a --member-memory that is not a size', ['up', '--member-memory', 'lots'], /^Error: invalid value for --member-memory: expected a size such as 64m or 1g, from 32m to 4g \(got "lots"\)\n$/],
+  ['a --member-memory too small', ['up', '--member-memory', '16m'], /^Error: invalid value for --member-memory: expected a size .* from 32m to 4g \(got "16m"\)\n$/],
+  ['a --member-memory too large', ['up', '--member-memory', '128g'], /^Error: invalid value for --member-memory: expected a size .* from 32m to 4g \(got "128g"\)\n$/],
+  ['a --member-cpus that is not a number', ['up', '--member-cpus', 'half'], /^Error: invalid value for --member-cpus: expected a number of CPUs from 0\.1 to 1, such as 0\.5 \(got "half"\)\n$/],
+  ['a --member-cpus above one worker', ['up', '--member-cpus', '2'], /^Error: invalid value for --member-cpus: expected a number of CPUs from 0\.1 to 1, such as 0\.5 \(got "2"\)\n$/],
+  ['a --member-cpus of zero', ['up', '--member-cpus', '0'], /^Error: invalid value for --member-cpus: expected a number of CPUs from 0\.1 to 1, such as 0\.5 \(got "0"\)\n$/],
 ];
 
 for (const [what, args, message] of usage) {
