@@ -9,6 +9,7 @@ import { Balancer } from './data/balancer.js';
 import { ControlServer, socketAnswers } from './control/socket/server.js';
 import type { DownResult, FleetStatus, MemberStatus, ScaleResult } from './control/socket/protocol.js';
 import { Engine } from './docker/engine.js';
+import { memberImageProblem } from './docker/member-image.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
 import { Controller } from './control/reconcile/controller.js';
@@ -242,12 +243,15 @@ export class Daemon {
 
   private async ensureImage(): Promise<void> {
     const { image } = this.options;
-    if (await this.engine.hasImage(image)) return;
+    const config = await this.engine.imageConfig(image);
+    const problem = config && memberImageProblem(config);
+    if (config && !problem) return;
     if (image !== DEFAULT_IMAGE) {
+      if (problem) throw new FleetError('FLEET_IMAGE_INCOMPATIBLE', `image ${image} ${problem}; rebuild it from images/nginx (the stand-in: npm run image:offline)`);
       throw new FleetError('FLEET_IMAGE_MISSING', `image ${image} not found on the engine at ${this.engine.address}; build or load it first`);
     }
     const context = nginxContext();
-    this.log.info('image.build', { image, context });
+    this.log.info('image.build', { image, context, ...(problem ? { replacing: problem } : {}) });
     await this.engine.buildImage(image, context, ['Dockerfile', 'nginx.conf', 'fleet-set-members'], (line) => this.log.info('image.build', { step: line }));
   }
 

@@ -8,6 +8,7 @@ import pRetry, { AbortError } from 'p-retry';
 import { FleetError, messageOf } from '../errors.js';
 import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, engineAddress, memberName, networkName } from '../names.js';
 import type { ObservedContainer } from '../control/reconcile/plan.js';
+import type { ImageConfig } from './member-image.js';
 import { type MemberSpec, memberContainer } from './member-spec.js';
 
 export interface FleetEvent {
@@ -227,12 +228,13 @@ export class Engine {
     }
   }
 
-  async hasImage(image: string): Promise<boolean> {
+  /** The image's config (user, exposed ports), or undefined when the engine has no such image. */
+  async imageConfig(image: string): Promise<ImageConfig | undefined> {
     try {
-      await this.api.getImage(image).inspect();
-      return true;
+      const info = await this.api.getImage(image).inspect();
+      return info.Config;
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return undefined;
       throw engineError(`cannot inspect image ${image}`, error);
     }
   }

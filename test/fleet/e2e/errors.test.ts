@@ -1,6 +1,9 @@
 // Bad input: one line on stderr naming what was wrong, a non-zero exit, nothing made.
 import t from 'tap';
-import { docker, fleet, fleetName, requireEngine } from './harness.js';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { IMAGE, RUN_ID, docker, fleet, fleetName, registerCleanup, requireEngine } from './harness.js';
 
 const replicas: [string, RegExp][] = [
   ['0', /^Error: invalid value for --replicas: expected to be in the \[1; 100\] range \(got 0\)\n$/],
@@ -73,5 +76,22 @@ t.test('an image that does not exist is named', async (t) => {
   const result = await fleet(['up', '--name', name, '--image', `fleet-missing-${name}:nope`]);
   t.equal(result.code, 1);
   t.match(result.stderr, /^Error: image fleet-missing-\S+ not found on the engine/);
+  t.equal(await docker('network', 'ls', '-q', '--filter', `name=^fleet-${name}$`), '', 'no network made');
+});
+
+t.test('an image not built for unprivileged members is refused, naming what is wrong', async (t) => {
+  if (!(await requireEngine(t))) return;
+  const name = fleetName('stale');
+  // A daemon that wrongly accepted the image would start a fleet: take it down too.
+  registerCleanup(t, name);
+  const stale = `fleet-test-stale:${RUN_ID}`;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-stale-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${IMAGE}\nUSER 0\n`);
+  await docker('build', '-q', '--label', `fleet.test=${RUN_ID}`, '-t', stale, dir);
+  t.teardown(() => docker('rmi', stale));
+  const result = await fleet(['up', '--name', name, '--image', stale]);
+  t.equal(result.code, 1);
+  t.equal(result.stderr, `Error: image ${stale} is not a current fleet member image (it runs as "0", not 10101:10101); rebuild it from images/nginx (the stand-in: npm run image:offline)\n`);
   t.equal(await docker('network', 'ls', '-q', '--filter', `name=^fleet-${name}$`), '', 'no network made');
 });
