@@ -22,7 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { followStarts, killContainer, listMembers, runningIps, sortIps } from './lib/docker.mjs';
 import { cleanup, daemonLog, down, fleet, fleetCommand, freePort, installSignalHandlers, status, up, IMAGE } from './lib/fleet.mjs';
-import { closeAgent, get, parseList } from './lib/http.mjs';
+import { closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
 import { fmt, percentile, table } from './lib/stats.mjs';
 
 const SIZES = (process.env.BENCH_SIZES || '3,10,30').split(',').map(Number);
@@ -38,7 +38,7 @@ const keyOf = (ips) => sortIps(ips).join(',');
 /** One GET of every IP; true when each serves `ips` (sorted). */
 async function allServe(ips) {
   const want = keyOf(ips);
-  const got = await Promise.all(ips.map((ip) => get(`http://${ip}/`, { timeoutMs: 1_000 }).then((r) => (r.status === 200 ? keyOf(parseList(r.body)) : `status ${r.status}`), (e) => `error ${e.message}`)));
+  const got = await Promise.all(ips.map((ip) => get(memberUrl(ip), { timeoutMs: 1_000 }).then((r) => (r.status === 200 ? keyOf(parseList(r.body)) : `status ${r.status}`), (e) => `error ${e.message}`)));
   return got.every((k) => k === want);
 }
 
@@ -125,7 +125,7 @@ function watch(before, { isNew, findTarget }, deadline) {
         let list = null;
         const sent = performance.now();
         try {
-          const r = await get(`http://${ip}/`, { timeoutMs: 500 });
+          const r = await get(memberUrl(ip), { timeoutMs: 500 });
           if (r.status === 200) list = parseList(r.body);
         } catch {
           // refused, unreachable or slow: this member does not serve the list yet

@@ -9,17 +9,18 @@
 //
 // Environment: BENCH_MEMBERS (3), BENCH_ROUNDS (3), BENCH_DURATION (10s), BENCH_THREADS (2),
 // BENCH_CONNECTIONS (64), BENCH_HAPROXY_1T (1: also HAProxy with nbthread 1, a single
-// thread like the daemon; 0 to skip), BENCH_ACCESS_LOG_OFF (1: switch the members' access
-// log off by docker exec + nginx reload first, a variant to see the balancers' own cost), HAPROXY (/usr/sbin/haproxy), WRK (wrk), BENCH_JSON,
+// thread like the daemon; 0 to skip), BENCH_ACCESS_LOG_OFF (1: members from a throwaway image
+// built FROM the member image with the access log off, a variant to see the balancers' own
+// cost; members run on a read-only root, so their config can't be edited in place), HAPROXY (/usr/sbin/haproxy), WRK (wrk), BENCH_JSON,
 // FLEET_BIN, FLEET_IMAGE.
 import { execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { listMembers, runningIps } from './lib/docker.mjs';
+import { runningIps } from './lib/docker.mjs';
 import { cleanup, down, fleetCommand, freePort, installSignalHandlers, onCleanup, status, up, IMAGE } from './lib/fleet.mjs';
-import { closeAgent, get, parseList } from './lib/http.mjs';
+import { MEMBER_PORT, closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 
 const MEMBERS = Number(process.env.BENCH_MEMBERS || 3);
@@ -41,6 +42,28 @@ function run(cmd, args, timeoutMs) {
       else resolve(stdout);
     });
   });
+}
+
+/** The member image with `access_log off`, tagged for this run and removed at cleanup. */
+async function accessLogOffImage(base) {
+  const tag = `fleet-nginx:bench-nolog-${process.pid}`;
+  const dockerfile = [
+    `FROM ${base}`,
+    'USER 0',
+    "RUN sed -i 's#access_log /dev/stdout fleet;#access_log off;#' /etc/nginx/nginx.conf && grep -q 'access_log off;' /etc/nginx/nginx.conf",
+    'USER 10101:10101',
+    '',
+  ].join('\n');
+  await new Promise((resolve, reject) => {
+    const child = spawn('docker', ['build', '-q', '--label', `fleet.bench=${process.pid}`, '-t', tag, '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker build of ${tag} failed: ${stderr.trim()}`))));
+    child.stdin.end(dockerfile);
+  });
+  onCleanup(() => run('docker', ['rmi', tag], 60_000));
+  return tag;
 }
 
 const UNIT_MS = { us: 0.001, ms: 1, s: 1000, m: 60_000 };
@@ -80,7 +103,7 @@ function haproxyConfig(port, ips, nbthread) {
     'backend members',
     '  balance roundrobin',
     '  option httpchk GET /healthz',
-    ...ips.map((ip, i) => `  server m${i + 1} ${ip}:80 check inter 2s fall 3 rise 2`),
+    ...ips.map((ip, i) => `  server m${i + 1} ${ip}:${MEMBER_PORT} check inter 2s fall 3 rise 2`),
     '',
   ].join('\n');
 }
@@ -133,8 +156,12 @@ async function main() {
   let served = {};
   try {
     const port = await freePort();
+    // A variant, not the product: the members log every request to stdout, which costs a
+    // write through containerd's shim and dockerd per request on the same cores.
+    const image = ACCESS_LOG_OFF ? await accessLogOffImage(IMAGE) : IMAGE;
+    if (ACCESS_LOG_OFF) log(`members: ${image}, ${IMAGE} with the access log off`);
     log(`fleet ${name}: up --replicas ${MEMBERS} on 127.0.0.1:${port}`);
-    await up({ name, replicas: MEMBERS, port });
+    await up({ name, replicas: MEMBERS, port, image });
     // Wait until the daemon has every member in rotation.
     for (let i = 0; i < 100; i++) {
       const st = await status(name);
@@ -143,21 +170,11 @@ async function main() {
     }
     ips = await runningIps(name);
     log(`members: ${ips.join(' ')}`);
-    if (ACCESS_LOG_OFF) {
-      // A variant, not the product: the members log every request to stdout, which costs a
-      // write through containerd's shim and dockerd per request on the same cores.
-      for (const c of await listMembers(name)) {
-        await run('docker', ['exec', c.id, 'sed', '-i', 's#access_log /dev/stdout fleet;#access_log off;#', '/etc/nginx/nginx.conf'], 30_000);
-        await run('docker', ['exec', c.id, 'nginx', '-s', 'reload'], 30_000);
-      }
-      await sleep(1_000);
-      log('members: access log switched off (nginx reloaded)');
-    }
 
     const sides = [{ label: 'fleet', url: `http://127.0.0.1:${port}/` }];
     sides.push({ label: 'haproxy', url: await startHaproxy(dir, 'haproxy', ips) });
     if (HAPROXY_1T) sides.push({ label: 'haproxy nbthread 1', url: await startHaproxy(dir, 'haproxy-1t', ips, 1) });
-    sides.push({ label: `direct (one nginx, ${ips[0]})`, url: `http://${ips[0]}/` });
+    sides.push({ label: `direct (one nginx, ${ips[0]})`, url: memberUrl(ips[0]) });
     haproxyThreads = (await run(HAPROXY, ['-vv'], 10_000)).match(/Built with multi-threading support \(MAX_THREADS=(\d+)/)?.[1] ?? '?';
     for (const side of sides) served[side.label] = await check(side.label, side.url, ips);
     closeAgent();

@@ -79,9 +79,9 @@ export function onCleanup(fn) {
  * Starts `fleet up` in the foreground as a child and resolves once it prints that it
  * serves. Its stderr goes to a buffer that is shown if it fails.
  */
-export async function up({ name, replicas, port, extra = [], readyTimeoutMs = 300_000 }) {
+export async function up({ name, replicas, port, image = IMAGE, extra = [], readyTimeoutMs = 300_000 }) {
   const [cmd, ...pre] = fleetCommand();
-  const args = [...pre, 'up', '--replicas', String(replicas), '--image', IMAGE, '--name', name, '--port', String(port), '--log-level', process.env.FLEET_LOG_LEVEL || 'WARNING', ...extra];
+  const args = [...pre, 'up', '--replicas', String(replicas), '--image', image, '--name', name, '--port', String(port), '--log-level', process.env.FLEET_LOG_LEVEL || 'WARNING', ...extra];
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const record = { name, child, stderr: '', exited: false };
   fleets.set(name, record);

@@ -1,6 +1,14 @@
 // GET a member's list straight from its own IP, over a kept-alive connection.
 import http from 'node:http';
 
+/** Where a member's nginx listens inside its container (MEMBER_PORT in src/fleet/config.ts). */
+export const MEMBER_PORT = 8080;
+
+/** A member's list, straight from its own address. */
+export function memberUrl(ip) {
+  return `http://${ip}:${MEMBER_PORT}/`;
+}
+
 const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
 
 /** Resolves { status, body, servedBy } or rejects on a network error or timeout. */

@@ -47,3 +47,32 @@ export const CONTROL_TIMEOUT_MS = SETTLE_TIMEOUT_MS + 30_000;
 export const CONTROL_MAX_BODY_BYTES = 64 * 1024;
 /** The largest answer the CLI reads: a status of MAX_REPLICAS members is about 25 KiB. */
 export const CONTROL_MAX_REPLY_BYTES = 1024 * 1024;
+
+/** Members listen here inside their containers: above 1024, so nginx binds it without privilege. */
+export const MEMBER_PORT = 8080;
+/** Every process of a member runs as this user; images/nginx creates it with these ids. */
+export const MEMBER_UID = 10101;
+export const MEMBER_GID = 10101;
+
+const MiB = 1024 * 1024;
+/** About five times what a member peaked at with 1000 clients on it (12 MiB, page cache included). */
+export const DEFAULT_MEMBER_MEMORY = 64 * MiB;
+/** nginx's 4000 connections at once still fit; below this a flood risks the OOM killer. */
+export const MIN_MEMBER_MEMORY = 32 * MiB;
+/** A member never needs more; refuses a slip such as 128g for 128m. */
+export const MAX_MEMBER_MEMORY = 4 * 1024 * MiB;
+/** Half a CPU serves ~10k req/s per member, past what the balancer sends one member. */
+export const DEFAULT_MEMBER_CPUS = 0.5;
+export const MIN_MEMBER_CPUS = 0.1;
+/** nginx runs one worker (images/nginx/nginx.conf): a member cannot use more than one CPU. */
+export const MAX_MEMBER_CPUS = 1;
+/** nginx's master and worker, plus the few processes of a list push. */
+export const MEMBER_PIDS_LIMIT = 32;
+/** nginx's 4000 connections can each hold a file too (images/nginx/nginx.conf). */
+export const MEMBER_OPEN_FILES = 8192;
+
+/** What an operator sizes per member (`fleet up --member-memory/--member-cpus`). */
+export interface MemberLimits {
+  memoryBytes: number;
+  cpus: number;
+}

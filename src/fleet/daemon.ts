@@ -11,10 +11,11 @@ import { connectionBudget, openFilesLimit } from './data/open-files.js';
 import { ControlServer, socketAnswers } from './control/socket/server.js';
 import type { DownResult, FleetStatus, MemberStatus, ScaleResult } from './control/socket/protocol.js';
 import { Engine } from './docker/engine.js';
+import { memberImageProblem } from './docker/member-image.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
 import { Controller } from './control/reconcile/controller.js';
-import { DEFAULT_IMAGE, MAX_ATTEMPTS, MAX_REPLICAS, SETTLE_TIMEOUT_MS } from './config.js';
+import { DEFAULT_IMAGE, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS } from './config.js';
 
 export interface DaemonOptions {
   name: string;
@@ -39,9 +40,9 @@ export interface DaemonOptions {
   upstream: Omit<UpstreamLimits, 'connectTimeoutMs' | 'maxAttempts'>;
   /** Proxies in front of the balancer whose X-Forwarded-* are kept. */
   trustedProxies: readonly string[];
+  /** Memory and CPU of each member. */
+  memberLimits: MemberLimits;
 }
-
-const MEMBER_PORT = 80;
 
 /** The directory holding images/nginx, wherever fleet was installed or bundled. */
 function nginxContext(): string {
@@ -99,6 +100,7 @@ export class Daemon {
         fleet: options.name,
         image: options.image,
         labels: options.labels,
+        limits: options.memberLimits,
         port: MEMBER_PORT,
         desired: options.replicas,
         drainTimeoutMs: options.drainTimeoutMs,
@@ -262,12 +264,15 @@ export class Daemon {
 
   private async ensureImage(): Promise<void> {
     const { image } = this.options;
-    if (await this.engine.hasImage(image)) return;
+    const config = await this.engine.imageConfig(image);
+    const problem = config && memberImageProblem(config);
+    if (config && !problem) return;
     if (image !== DEFAULT_IMAGE) {
+      if (problem) throw new FleetError('FLEET_IMAGE_INCOMPATIBLE', `image ${image} ${problem}; rebuild it from images/nginx (the stand-in: npm run image:offline)`);
       throw new FleetError('FLEET_IMAGE_MISSING', `image ${image} not found on the engine at ${this.engine.address}; build or load it first`);
     }
     const context = nginxContext();
-    this.log.info('image.build', { image, context });
+    this.log.info('image.build', { image, context, ...(problem ? { replacing: problem } : {}) });
     await this.engine.buildImage(image, context, ['Dockerfile', 'nginx.conf', 'fleet-set-members'], (line) => this.log.info('image.build', { step: line }));
   }
 

@@ -21,15 +21,22 @@ import {
   DEFAULT_HEALTH_TIMEOUT_MS,
   DEFAULT_HOST,
   DEFAULT_IMAGE,
+  DEFAULT_MEMBER_CPUS,
+  DEFAULT_MEMBER_MEMORY,
   DEFAULT_PORT,
   DEFAULT_REPLICAS,
   DEFAULT_REPLACE_AFTER_MS,
   DEFAULT_RESYNC_MS,
   DEFAULT_RISE,
+  MAX_MEMBER_CPUS,
+  MAX_MEMBER_MEMORY,
   MAX_REPLICAS,
+  MIN_MEMBER_CPUS,
+  MIN_MEMBER_MEMORY,
   OFFLINE_IMAGE,
 } from '../config.js';
-import { integerOption, isCidr, nameOption } from './options.js';
+import { formatMemorySize } from './memory-size.js';
+import { decimalOption, integerOption, isCidr, memoryOption, nameOption } from './options.js';
 
 export class UpCommand extends Command {
   static override paths = [['up']];
@@ -54,6 +61,8 @@ export class UpCommand extends Command {
       \`--image\` defaults to \`${DEFAULT_IMAGE}\`, built from \`images/nginx\` (FROM alpine:3.10) when missing. Without a registry, build the stand-in with \`npm run image:offline\` and pass \`--image ${OFFLINE_IMAGE}\`.
 
       Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`; SIGHUP (the terminal closed) is logged and the fleet keeps serving. Logs go to stderr; lines a dead or stalled reader cannot take are dropped and counted, never waited for.
+
+      Members run as an unprivileged user with no capabilities on a read-only root; \`--member-memory\` (no swap beyond it) and \`--member-cpus\` size each of them.
     `,
     examples: [
       ['Run 3 members on port 8080', '$0 up --replicas 3'],
@@ -73,6 +82,21 @@ export class UpCommand extends Command {
   fall = integerOption('--fall', DEFAULT_FALL, 1, 100, `Failed checks in a row to leave rotation (default ${DEFAULT_FALL})`);
   drainTimeout = integerOption('--drain-timeout', DEFAULT_DRAIN_TIMEOUT_MS, 0, 600_000, `Milliseconds to let requests in flight finish on removal (default ${DEFAULT_DRAIN_TIMEOUT_MS})`);
   replaceAfter = integerOption('--replace-after', DEFAULT_REPLACE_AFTER_MS, 0, 86_400_000, `Milliseconds a member may stay unhealthy before it is replaced; 0 never (default ${DEFAULT_REPLACE_AFTER_MS})`);
+  memberMemory = memoryOption(
+    '--member-memory',
+    DEFAULT_MEMBER_MEMORY,
+    MIN_MEMBER_MEMORY,
+    MAX_MEMBER_MEMORY,
+    `Memory of each member, as docker writes it (128m, 1g), ${formatMemorySize(MIN_MEMBER_MEMORY)} to ${formatMemorySize(MAX_MEMBER_MEMORY)}; no swap (default ${formatMemorySize(DEFAULT_MEMBER_MEMORY)})`,
+  );
+  memberCpus = decimalOption(
+    '--member-cpus',
+    DEFAULT_MEMBER_CPUS,
+    MIN_MEMBER_CPUS,
+    MAX_MEMBER_CPUS,
+    'a number of CPUs',
+    `CPUs each member may use, ${MIN_MEMBER_CPUS} to ${MAX_MEMBER_CPUS} (default ${DEFAULT_MEMBER_CPUS})`,
+  );
   maxConnections = integerOption('--max-connections', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000, `Client connections at once; one more is answered 503 and closed (default ${DEFAULT_MAX_CONNECTIONS}, lowered to what the open-files limit allows)`);
   headerTimeout = integerOption('--header-timeout', DEFAULT_HEADER_TIMEOUT_MS, 100, 600_000, `Milliseconds a client has to send a request's headers, idle time before the first request included; then 408 (default ${DEFAULT_HEADER_TIMEOUT_MS})`);
   requestTimeout = integerOption('--request-timeout', DEFAULT_REQUEST_TIMEOUT_MS, 100, 3_600_000, `Milliseconds a client has to send a whole request, body included; then 408 (default ${DEFAULT_REQUEST_TIMEOUT_MS})`);
@@ -123,6 +147,7 @@ export class UpCommand extends Command {
         },
         upstream: { responseTimeoutMs: this.responseTimeout, memberConnections: this.memberConnections, queueSize: this.queueSize, queueTimeoutMs: this.queueTimeout },
         trustedProxies: this.trustedProxies,
+        memberLimits: { memoryBytes: this.memberMemory, cpus: this.memberCpus },
       },
       log,
     );

@@ -8,13 +8,8 @@ import pRetry, { AbortError } from 'p-retry';
 import { FleetError, messageOf } from '../errors.js';
 import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, engineAddress, memberName, networkName } from '../names.js';
 import type { ObservedContainer } from '../control/reconcile/plan.js';
-
-export interface MemberSpec {
-  fleet: string;
-  image: string;
-  /** Extra labels, e.g. a test run's own. */
-  labels?: Record<string, string>;
-}
+import type { ImageConfig } from './member-image.js';
+import { type MemberSpec, memberContainer } from './member-spec.js';
 
 export interface FleetEvent {
   action: string;
@@ -130,21 +125,7 @@ export class Engine {
   async startMember(spec: MemberSpec): Promise<string> {
     const name = memberName(spec.fleet, randomBytes(4).toString('hex'));
     try {
-      const container = await this.api.createContainer({
-        Image: spec.image,
-        name,
-        Labels: { ...spec.labels, [LABEL_FLEET]: spec.fleet, [LABEL_ROLE]: MEMBER_ROLE },
-        StopSignal: 'SIGQUIT',
-        HostConfig: {
-          NetworkMode: networkName(spec.fleet),
-          LogConfig: { Type: 'json-file', Config: { 'max-size': '10m', 'max-file': '3' } },
-          CapDrop: ['ALL'],
-          CapAdd: ['CHOWN', 'SETUID', 'SETGID', 'NET_BIND_SERVICE'],
-          SecurityOpt: ['no-new-privileges'],
-          Memory: 128 * 1024 * 1024,
-          PidsLimit: 256,
-        },
-      });
+      const container = await this.api.createContainer(memberContainer(spec, name));
       await container.start();
       return container.id;
     } catch (error) {
@@ -247,12 +228,13 @@ export class Engine {
     }
   }
 
-  async hasImage(image: string): Promise<boolean> {
+  /** The image's config (user, exposed ports), or undefined when the engine has no such image. */
+  async imageConfig(image: string): Promise<ImageConfig | undefined> {
     try {
-      await this.api.getImage(image).inspect();
-      return true;
+      const info = await this.api.getImage(image).inspect();
+      return info.Config;
     } catch (error) {
-      if (statusOf(error) === 404) return false;
+      if (statusOf(error) === 404) return undefined;
       throw engineError(`cannot inspect image ${image}`, error);
     }
   }

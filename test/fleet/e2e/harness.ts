@@ -7,6 +7,7 @@ import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import tap from 'tap';
+import { MEMBER_PORT } from '../../../src/fleet/config.js';
 import { type Tap, freePort, requireEngine as requireDocker } from '../../support.js';
 
 export { freePort };
@@ -124,7 +125,7 @@ export async function converged(name: string, count: number, timeoutMs = 60_000)
     const members = await inspectMembers(name);
     const expected = sortIps(members.values());
     if (expected.length === count) {
-      const answers = await Promise.all(expected.map((ip) => get(ip, 80).catch((e: Error) => ({ status: 0, body: e.message, servedBy: '' }))));
+      const answers = await Promise.all(expected.map((ip) => get(ip, MEMBER_PORT).catch((e: Error) => ({ status: 0, body: e.message, servedBy: '' }))));
       if (answers.every((a) => a.status === 200 && a.body === expected.map((ip) => `${ip}\n`).join(''))) return expected;
       last = `members ${expected.join(',')} serve ${answers.map((a) => JSON.stringify(a.body)).join(' ')}`;
     } else last = `${expected.length} running members, want ${count}`;

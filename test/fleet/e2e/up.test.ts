@@ -2,7 +2,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { socketPath } from '../../../src/fleet/names.js';
-import { converged, docker, fleet, freePort, get, inspectMembers, lines, requireEngine, sortIps, up } from './harness.js';
+import { IMAGE, converged, docker, fleet, freePort, get, inspectMembers, lines, requireEngine, sortIps, up } from './harness.js';
 
 t.test('a fleet of 3', async (t) => {
   if (!(await requireEngine(t))) return;
@@ -55,14 +55,14 @@ t.test('a fleet of 3', async (t) => {
   });
 
   t.test('a second fleet up for the same fleet is a clear error', async (t) => {
-    const result = await fleet(['up', '--name', d.name, '--port', String(await freePort()), '--image', 'fleet-nginx:offline']);
+    const result = await fleet(['up', '--name', d.name, '--port', String(await freePort()), '--image', IMAGE]);
     t.not(result.code, 0);
     t.match(result.stderr, /^Error: fleet "\S+" is already running \(its daemon answers on \S+\)\n$/, 'one line naming the problem');
     t.equal((await inspectMembers(d.name)).size, 3, 'the running fleet is untouched');
   });
 
   t.test('a port in use is a clear error that leaves nothing behind', async (t) => {
-    const result = await fleet(['up', '--name', `${d.name}p`, '--port', String(d.port), '--image', 'fleet-nginx:offline']);
+    const result = await fleet(['up', '--name', `${d.name}p`, '--port', String(d.port), '--image', IMAGE]);
     t.not(result.code, 0);
     t.equal(result.stderr, `Error: port ${d.port} is already in use on 127.0.0.1\n`);
     t.equal(await docker('ps', '-aq', '--filter', `label=io.fleet.name=${d.name}p`), '', 'no container made');
@@ -82,7 +82,7 @@ t.test('a fleet of 3', async (t) => {
 t.test('a second fleet up on the same port says the fleet runs, not that the port is taken', async (t) => {
   if (!(await requireEngine(t))) return;
   const d = await up(t, 'twice', 1);
-  const result = await fleet(['up', '--name', d.name, '--port', String(d.port), '--image', 'fleet-nginx:offline']);
+  const result = await fleet(['up', '--name', d.name, '--port', String(d.port), '--image', IMAGE]);
   t.equal(result.code, 1);
   t.match(result.stderr, /^Error: fleet "\S+" is already running/);
 });

@@ -4,13 +4,14 @@
 // acts on nothing; an empty one is confirmed before anything is taken away.
 import type { Logger } from '../../../log.js';
 import type { MemberSet } from '../../data/members.js';
+import type { MemberLimits } from '../../config.js';
 import { FleetError, messageOf } from '../../errors.js';
 import { Coalescer } from './coalesce.js';
 import { type ObservedContainer, type Plan, isSettled, listKey, plan } from './plan.js';
 
 export interface ControllerEngine {
   listMembers(fleet: string): Promise<ObservedContainer[]>;
-  startMember(spec: { fleet: string; image: string; labels?: Record<string, string> }): Promise<string>;
+  startMember(spec: { fleet: string; image: string; labels?: Record<string, string>; limits: MemberLimits }): Promise<string>;
   stopAndRemove(id: string, graceSeconds: number): Promise<void>;
   pushList(id: string, ips: readonly string[]): Promise<void>;
 }
@@ -26,6 +27,8 @@ export interface ControllerOptions {
   fleet: string;
   image: string;
   labels?: Record<string, string>;
+  /** Memory and CPU of each member started. */
+  limits: MemberLimits;
   port: number;
   desired: number;
   drainTimeoutMs: number;
@@ -195,7 +198,7 @@ export class Controller {
     }
 
     const starts = Array.from({ length: p.start }, () =>
-      this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels }).then((id) => {
+      this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels, limits: this.options.limits }).then((id) => {
         this.log.info('member.started', { id: id.slice(0, 12) });
       }),
     );

@@ -55,7 +55,7 @@ function setup(desired: number, replaceAfterMs = 0) {
       },
       forget: () => {},
     },
-    { fleet: 'f', image: 'i', port: 80, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, debounceMs: 1 },
+    { fleet: 'f', image: 'i', limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5 }, port: 8080, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, debounceMs: 1 },
     log,
   );
   return { engine, members, controller };

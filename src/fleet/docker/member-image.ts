@@ -1,0 +1,18 @@
+// Whether an image is a member image this daemon can run under its member spec: one built
+// before members ran unprivileged would write to the read-only root and listen elsewhere.
+import { MEMBER_GID, MEMBER_PORT, MEMBER_UID } from '../config.js';
+
+export interface ImageConfig {
+  User?: string;
+  ExposedPorts?: Record<string, unknown> | null;
+}
+
+/** What is wrong with the image for a member, in words that follow its name; undefined when nothing. */
+export function memberImageProblem(config: ImageConfig): string | undefined {
+  const user = `${MEMBER_UID}:${MEMBER_GID}`;
+  const port = `${MEMBER_PORT}/tcp`;
+  const problems: string[] = [];
+  if (config.User !== user) problems.push(`runs as ${config.User ? `"${config.User}"` : 'root'}, not ${user}`);
+  if (!Object.keys(config.ExposedPorts ?? {}).includes(port)) problems.push(`does not expose ${port}`);
+  return problems.length ? `is not a current fleet member image (it ${problems.join(' and ')})` : undefined;
+}
