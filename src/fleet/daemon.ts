@@ -15,7 +15,7 @@ import { memberImageProblem } from './docker/member-image.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
 import { Controller } from './control/reconcile/controller.js';
-import { DEFAULT_IMAGE, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS } from './config.js';
+import { DEFAULT_IMAGE, DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS } from './config.js';
 
 export interface DaemonOptions {
   name: string;
@@ -34,8 +34,8 @@ export interface DaemonOptions {
   resyncMs: number;
   /** Extra labels on every member, e.g. a test run's own. */
   labels?: Record<string, string>;
-  /** What one client may hold of the balancer. */
-  client: ClientLimits;
+  /** What one client may hold of the balancer; maxConnections unset is as many as the open-files limit allows, up to the default. */
+  client: Omit<ClientLimits, 'maxConnections'> & { maxConnections: number | undefined };
   /** What the balancer asks of one member. */
   upstream: Omit<UpstreamLimits, 'connectTimeoutMs' | 'maxAttempts'>;
   /** Proxies in front of the balancer whose X-Forwarded-* are kept. */
@@ -66,6 +66,8 @@ export class Daemon {
   private resyncTimer: NodeJS.Timeout | undefined;
   private shuttingDown: Promise<DownResult> | undefined;
   private exitHook: (() => void) | undefined;
+  /** Logs the balancer's limits, once it listens. */
+  private readonly limitsInForce: () => void;
 
   constructor(
     readonly options: DaemonOptions,
@@ -76,10 +78,7 @@ export class Daemon {
       log.info('member.state', { member: member?.name ?? t.id.slice(0, 12), ip: member?.ip, from: t.from, to: t.to });
     });
     const files = openFilesLimit();
-    const maxConnections = connectionBudget(options.client.maxConnections, files);
-    if (maxConnections < options.client.maxConnections) {
-      log.warn('balancer.connection_limit_lowered', { asked: options.client.maxConnections, allowed: maxConnections, openFilesSoft: files?.soft, hint: 'raise ulimit -n' });
-    }
+    const maxConnections = connectionBudget(options.client.maxConnections ?? DEFAULT_MAX_CONNECTIONS, files);
     this.balancer = new Balancer(
       this.members,
       {
@@ -90,7 +89,13 @@ export class Daemon {
       },
       log,
     );
-    log.info('balancer.limits', { ...options.client, ...options.upstream, maxConnections, openFilesSoft: files?.soft, openFilesHard: files?.hard });
+    this.limitsInForce = () => {
+      const fields = { ...options.client, ...options.upstream, maxConnections, openFilesSoft: files?.soft, openFilesHard: files?.hard };
+      // Only a limit the operator asked for and did not get is worth a warning.
+      if (options.client.maxConnections !== undefined && maxConnections < options.client.maxConnections) {
+        log.warn('balancer.limits', { ...fields, maxConnectionsAsked: options.client.maxConnections, hint: 'raise ulimit -n (two descriptors per connection)' });
+      } else log.info('balancer.limits', fields);
+    };
     this.checker = new HealthChecker(this.members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: '/healthz' });
     this.controller = new Controller(
       this.engine,
@@ -150,6 +155,7 @@ export class Daemon {
     try {
       const network = await this.engine.ensureNetwork(name);
       const adopted = (await this.engine.listMembers(name)).filter((c) => c.running);
+      this.limitsInForce();
       this.log.info('fleet.starting', { fleet: name, network: network.name, created: network.created, adopting: adopted.length, desired: this.options.replicas });
       for (const c of adopted) this.log.info('member.adopted', { member: c.name, ip: c.ip, id: c.id.slice(0, 12) });
       this.checker.start();

@@ -97,7 +97,10 @@ export class UpCommand extends Command {
     'a number of CPUs',
     `CPUs each member may use, ${MIN_MEMBER_CPUS} to ${MAX_MEMBER_CPUS} (default ${DEFAULT_MEMBER_CPUS})`,
   );
-  maxConnections = integerOption('--max-connections', DEFAULT_MAX_CONNECTIONS, 1, 1_000_000, `Client connections at once; one more is answered 503 and closed (default ${DEFAULT_MAX_CONNECTIONS}, lowered to what the open-files limit allows)`);
+  maxConnections = Option.String('--max-connections', {
+    description: `Client connections at once; one more is answered 503 and closed (default ${DEFAULT_MAX_CONNECTIONS}, or what the open-files limit allows if that is fewer)`,
+    validator: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(1, 1_000_000)]),
+  });
   headerTimeout = integerOption('--header-timeout', DEFAULT_HEADER_TIMEOUT_MS, 100, 600_000, `Milliseconds a client has to send a request's headers, idle time before the first request included; then 408 (default ${DEFAULT_HEADER_TIMEOUT_MS})`);
   requestTimeout = integerOption('--request-timeout', DEFAULT_REQUEST_TIMEOUT_MS, 100, 3_600_000, `Milliseconds a client has to send a whole request, body included; then 408 (default ${DEFAULT_REQUEST_TIMEOUT_MS})`);
   idleTimeout = integerOption('--idle-timeout', DEFAULT_IDLE_TIMEOUT_MS, 100, 3_600_000, `Milliseconds a kept-alive client connection may stay idle between requests (default ${DEFAULT_IDLE_TIMEOUT_MS})`);
