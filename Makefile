@@ -16,6 +16,7 @@ build: deps
 # images' offline twins made here when missing or out of date).
 test: deps
 	scripts/ensure-docker.sh
+	scripts/ensure-tools.sh
 	npm run image:offline
 	npm run image:twins
 	npm test

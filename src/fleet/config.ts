@@ -6,8 +6,8 @@ export const OFFLINE_IMAGE = 'fleet-nginx:offline';
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_REPLICAS = 3;
-/** Every change is one `docker exec` per member; past this a change takes seconds. */
-export const MAX_REPLICAS = 100;
+/** A change is one line per member on its session (docs/capacity.md has what each member costs). */
+export const MAX_REPLICAS = 250;
 export const DEFAULT_HEALTH_INTERVAL_MS = 2_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
 export const DEFAULT_RISE = 2;

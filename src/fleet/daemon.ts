@@ -15,6 +15,7 @@ import { memberImageProblem } from './docker/member-image.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
 import { Controller } from './control/reconcile/controller.js';
+import { ListDistributor } from './control/lists/distributor.js';
 import { DEFAULT_IMAGE, DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS } from './config.js';
 
 export interface DaemonOptions {
@@ -61,6 +62,7 @@ export class Daemon {
   readonly balancer: Balancer;
   readonly checker: HealthChecker;
   readonly controller: Controller;
+  readonly lists: ListDistributor;
   private readonly control: ControlServer;
   private readonly events = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -97,9 +99,13 @@ export class Daemon {
       } else log.info('balancer.limits', fields);
     };
     this.checker = new HealthChecker(this.members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: '/healthz' });
+    this.lists = new ListDistributor({ open: (id) => this.engine.openListSession(id), oneShot: (id, ips) => this.engine.pushList(id, ips) }, log, {
+      held: (id) => this.controller.admit(id),
+    });
     this.controller = new Controller(
       this.engine,
       this.members,
+      this.lists,
       { check: (id) => this.checker.check(id), forget: (id) => this.balancer.forget(id) },
       {
         fleet: options.name,
@@ -111,7 +117,7 @@ export class Daemon {
         drainTimeoutMs: options.drainTimeoutMs,
         replaceAfterMs: options.replaceAfterMs,
         stopGraceSeconds: 10,
-        debounceMs: 20,
+        coalesceMs: 20,
       },
       log,
     );
@@ -206,8 +212,8 @@ export class Daemon {
       throw new FleetError('FLEET_SCALE_REJECTED', `cannot add ${delta}: fleet "${this.options.name}" has ${this.controller.desired} members and allows at most ${MAX_REPLICAS}`);
     }
     const before = new Map(this.members.list().map((m) => [m.id, this.memberStatus(m)]));
-    this.controller.desired = target;
     this.log.info('fleet.scale', { from: target - delta, to: target });
+    this.controller.scaleTo(target);
     await this.controller.settle(SETTLE_TIMEOUT_MS);
     const status = this.status();
     const after = new Set(status.members.map((m) => m.id));
@@ -227,6 +233,7 @@ export class Daemon {
   private async teardown(reason: string): Promise<DownResult> {
     this.log.info('fleet.stopping', { fleet: this.options.name, reason });
     this.controller.stop();
+    this.lists.close();
     this.events.abort();
     this.checker.stop();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
@@ -283,6 +290,6 @@ export class Daemon {
   }
 
   private memberStatus(m: Member): MemberStatus {
-    return { id: m.id, name: m.name, ip: m.ip, healthy: m.health.up === true, state: m.state, inflight: m.inflight, inSync: this.controller.inSync(m.id) };
+    return { id: m.id, name: m.name, ip: m.ip, healthy: m.health.up === true, state: m.state, inflight: m.inflight, inSync: this.controller.inSync(m.id), session: this.lists.sessionOpen(m.id) ? 'open' : 'down' };
   }
 }

@@ -4,9 +4,9 @@ import type { FleetStatus, MemberStatus } from '../control/socket/protocol.js';
 
 export function statusTable(status: FleetStatus): string {
   const head = `fleet "${status.name}" on http://${status.host}:${status.port}/  desired ${status.desired}  members ${status.members.length}  image ${status.image}\n`;
-  const rows = [['NAME', 'ID', 'IP', 'STATE', 'HEALTHY', 'LIST', 'IN FLIGHT']];
+  const rows = [['NAME', 'ID', 'IP', 'STATE', 'HEALTHY', 'LIST', 'SESSION', 'IN FLIGHT']];
   for (const m of status.members) {
-    rows.push([m.name, m.id.slice(0, 12), m.ip, m.state, m.healthy ? 'yes' : 'no', m.inSync ? 'current' : 'stale', String(m.inflight)]);
+    rows.push([m.name, m.id.slice(0, 12), m.ip, m.state, m.healthy ? 'yes' : 'no', m.inSync ? 'current' : 'stale', m.session, String(m.inflight)]);
   }
   return head + formatTable(rows, { minWidth: 0 });
 }

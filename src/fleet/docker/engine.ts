@@ -2,7 +2,8 @@
 // touch IO; the planner and the balancer never see a dockerode type.
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Readable } from 'node:stream';
+import { type Duplex, PassThrough, type Readable } from 'node:stream';
+import type { SessionStream } from '../control/lists/channel.js';
 import Docker from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import { FleetError, messageOf } from '../errors.js';
@@ -117,18 +118,22 @@ export class Engine {
         name: (c.Names[0] ?? c.Id).replace(/^\//, ''),
         ip: ip ? ip : undefined,
         running: c.State === 'running',
+        state: c.State,
         created: c.Created,
       };
     });
   }
 
+  /** Creates and starts a member; one that was created but would not start is removed, not left behind. */
   async startMember(spec: MemberSpec): Promise<string> {
     const name = memberName(spec.fleet, randomBytes(4).toString('hex'));
+    let created: Docker.Container | undefined;
     try {
-      const container = await this.api.createContainer(memberContainer(spec, name));
-      await container.start();
-      return container.id;
+      created = await this.api.createContainer(memberContainer(spec, name));
+      await created.start();
+      return created.id;
     } catch (error) {
+      if (created) await created.remove({ force: true }).catch(() => undefined);
       if (statusOf(error) === 404 && /image/i.test(reason(error))) {
         throw new FleetError('FLEET_IMAGE_MISSING', `image ${spec.image} not found on the engine`);
       }
@@ -160,6 +165,61 @@ export class Engine {
     const { ExitCode } = await exec.inspect();
     if (ExitCode !== 0) throw new Error(`${cmd[0]} exited with ${ExitCode}: ${output.trim()}`);
     return output;
+  }
+
+  /**
+   * Starts the member's list reader (`fleet-set-members --follow`) on a long-lived exec with
+   * stdin attached: the daemon writes one list per line, the reader answers one line each.
+   * On the stream client (no request timeout): the session stays open for the member's life.
+   */
+  async openListSession(id: string): Promise<SessionStream> {
+    let socket: Duplex;
+    try {
+      const exec = await this.stream.getContainer(id).exec({ Cmd: ['fleet-set-members', '--follow'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+      socket = await exec.start({ hijack: true, stdin: true });
+    } catch (error) {
+      throw engineError(`cannot start the list reader in ${id.slice(0, 12)}`, error);
+    }
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    this.stream.modem.demuxStream(socket, stdout, stderr);
+    const lines: ((line: string) => void)[] = [];
+    const closers: ((reason: string) => void)[] = [];
+    let buffered = '';
+    let problem = '';
+    stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffered.indexOf('\n')) >= 0) {
+        const line = buffered.slice(0, newline);
+        buffered = buffered.slice(newline + 1);
+        for (const handler of lines) handler(line);
+      }
+    });
+    // The reader's stderr says why it stopped, when it says anything.
+    stderr.on('data', (chunk: Buffer) => (problem = (problem + chunk.toString('utf8')).slice(-200)));
+    let ended = false;
+    const end = (reason: string): void => {
+      if (ended) return;
+      ended = true;
+      socket.destroy();
+      for (const handler of closers) handler(problem.trim() ? `${reason} (${problem.trim()})` : reason);
+    };
+    socket.once('end', () => end('the reader exited'));
+    socket.once('close', () => end('the connection closed'));
+    socket.once('error', (error: Error) => end(error.message));
+    return {
+      write: (text) => {
+        if (!ended) socket.write(text);
+      },
+      close: () => {
+        if (ended) return;
+        socket.end();
+        setTimeout(() => end('closed by the daemon'), 1_000).unref();
+      },
+      onLine: (handler) => lines.push(handler),
+      onClose: (handler) => closers.push(handler),
+    };
   }
 
   /** Writes the member list into a container, retrying passing faults; a gone container is final. */

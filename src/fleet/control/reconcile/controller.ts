@@ -1,19 +1,33 @@
-// The control loop: observe (Docker) -> plan (pure) -> apply (Docker + balancer).
-// Every trigger (a Docker event, a reconnect of the event stream, the resync timer, a
-// command) leads to the same full pass, coalesced, one at a time. A failed observation
-// acts on nothing; an empty one is confirmed before anything is taken away.
+// The control loop: observe (Docker) -> plan (pure) -> apply (Docker, the lists, the
+// member set). Every trigger (a Docker event, a reconnect of the event stream, the resync
+// timer, a command) leads to the same full pass, one at a time. A failed observation acts
+// on nothing; an empty one is confirmed before anything is taken away. Starts and removals
+// run in the background (a drain can take seconds): the next pass sees them through
+// `starting` and `removing`, and a pass never waits on one.
 import type { Logger } from '../../../log.js';
 import type { MemberSet } from '../../data/members.js';
-import type { MemberLimits } from '../../config.js';
-import { FleetError, messageOf } from '../../errors.js';
+import { FleetError } from '../../errors.js';
+import type { ListTarget } from '../lists/channel.js';
+import type { Publish } from '../lists/distributor.js';
 import { Coalescer } from './coalesce.js';
-import { type ObservedContainer, type Plan, isSettled, listKey, plan } from './plan.js';
+import { type ObservedContainer, type Plan, isSettled, plan } from './plan.js';
 
 export interface ControllerEngine {
   listMembers(fleet: string): Promise<ObservedContainer[]>;
-  startMember(spec: { fleet: string; image: string; labels?: Record<string, string>; limits: MemberLimits }): Promise<string>;
+  startMember(spec: { fleet: string; image: string; labels?: Record<string, string>; limits: { memoryBytes: number; cpus: number } }): Promise<string>;
   stopAndRemove(id: string, graceSeconds: number): Promise<void>;
-  pushList(id: string, ips: readonly string[]): Promise<void>;
+}
+
+/** What the controller needs of the list distributor. */
+export interface ControllerLists {
+  readonly current: ListTarget | undefined;
+  readonly tracked: string[];
+  track(ids: Iterable<string>): void;
+  untrack(id: string): void;
+  invalidate(id: string): void;
+  holds(id: string): string | undefined;
+  publish(ips: readonly string[], change: Publish): ListTarget;
+  waitHeld(ids: readonly string[], key: string, timeoutMs: number): Promise<void>;
 }
 
 export interface ControllerHooks {
@@ -27,16 +41,27 @@ export interface ControllerOptions {
   fleet: string;
   image: string;
   labels?: Record<string, string>;
-  /** Memory and CPU of each member started. */
-  limits: MemberLimits;
+  limits: { memoryBytes: number; cpus: number };
   port: number;
   desired: number;
   drainTimeoutMs: number;
   stopGraceSeconds: number;
   /** A member whose health stays down this long is replaced; 0 never replaces. */
   replaceAfterMs: number;
-  debounceMs: number;
+  /** A pass runs this long after the first trigger of a burst (a throttle: events cannot postpone it). */
+  coalesceMs: number;
+  /** A stopped member is removed this long after it stopped (EXIT_GRACE_MS unless set). */
+  exitGraceMs?: number;
 }
+
+/** How long a pass waits for the members to hold a list it published. */
+const LIST_WAIT_MS = 5_000;
+/**
+ * A stopped member is replaced at once but removed only this long after it stopped: a
+ * `docker restart` brings it back (the surplus then goes, newest first), a `docker kill`
+ * leaves it to be reaped.
+ */
+export const EXIT_GRACE_MS = 2_000;
 
 interface Waiter {
   after: number;
@@ -45,54 +70,102 @@ interface Waiter {
   timer: NodeJS.Timeout;
 }
 
+/** What set off the change in progress, for the convergence log. */
+interface Change {
+  cause: string;
+  since: number;
+}
+
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class Controller {
-  desired: number;
+  private desiredCount: number;
   /** The last pass's error, cleared by a pass that succeeds. */
   lastError: Error | undefined;
+  /** Containers decided for removal; the removal itself may be in flight. */
   private readonly removing = new Set<string>();
-  private readonly pushed = new Map<string, string>();
+  private readonly removals = new Set<string>();
+  private starting = 0;
   /** Containers Docker said died: its list shows them running for a while after the event. */
   private readonly died = new Set<string>();
+  /** When each stopped member was first known to be stopped. */
+  private readonly exited = new Map<string, number>();
   private readonly coalescer: Coalescer;
+  private change: Change | undefined;
   private waiters: Waiter[] = [];
   private started = 0;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private stopped = false;
-  private current: string = listKey([]);
 
   constructor(
     private readonly engine: ControllerEngine,
     private readonly members: MemberSet,
+    private readonly lists: ControllerLists,
     private readonly hooks: ControllerHooks,
     private readonly options: ControllerOptions,
     private readonly log: Logger,
   ) {
-    this.desired = options.desired;
-    this.coalescer = new Coalescer(() => this.pass(), options.debounceMs, (error) => this.log.error('reconcile.bug', { error: messageOf(error) }));
+    this.desiredCount = options.desired;
+    this.coalescer = new Coalescer(() => this.pass(), options.coalesceMs, (error) => this.log.error('reconcile.bug', { error: error as Error }));
+  }
+
+  get desired(): number {
+    return this.desiredCount;
+  }
+
+  /** A new size, asked for by a command: the change is timed from now. */
+  scaleTo(count: number, cause = 'scale'): void {
+    this.desiredCount = count;
+    this.change = { cause, since: Date.now() };
+    this.request();
   }
 
   request(): void {
     this.coalescer.trigger();
   }
 
-  /** A die event: the container no longer serves, whatever the next list says. */
+  /**
+   * A die event: the container no longer serves, whatever the next list says. Its peers
+   * get a list without it at once, before any pass; the replacement follows.
+   */
   noteDied(id: string): void {
+    const since = Date.now();
     this.died.add(id);
+    this.exited.set(id, since);
+    const ip = this.members.get(id)?.ip;
+    const current = this.lists.current;
+    this.lists.untrack(id);
+    if (ip && current?.ips.includes(ip)) {
+      this.change = { cause: 'death', since };
+      this.lists.publish(
+        current.ips.filter((x) => x !== ip),
+        this.change,
+      );
+    }
     this.request();
   }
 
-  /** A start event: a container that died may run again. */
+  /** A start event: a container that died may run again, and a restarted one serves no list. */
   noteStarted(id: string): void {
     this.died.delete(id);
+    this.exited.delete(id);
+    this.lists.invalidate(id);
     this.request();
   }
 
-  /** True when every kept member is known to hold the current list. */
+  /** True when the member serves the current list. */
   inSync(id: string): boolean {
-    return this.pushed.get(id) === this.current;
+    const current = this.lists.current;
+    return current !== undefined && this.lists.holds(id) === current.key;
+  }
+
+  /** A member now holds a list: it may serve (checked at once if it never was). */
+  admit(id: string): void {
+    const member = this.members.get(id);
+    if (!member || member.state === 'draining' || this.lists.holds(id) === undefined) return;
+    this.members.setReady(id, true);
+    if (member.health.up === undefined) void this.hooks.check(id);
   }
 
   /** Resolves after a pass that starts from now finds nothing left to do. */
@@ -128,15 +201,22 @@ export class Controller {
     const index = ++this.started;
     let settled = false;
     try {
-      settled = await this.reconcile();
+      // Counted before the observation: a start that ends meanwhile is then seen twice
+      // (too few started, corrected next pass), never missed (one too many).
+      const starting = this.starting;
+      const observed = await this.observe();
+      const p = this.planFor(observed, starting);
+      await this.apply(p);
+      settled = isSettled(p) && this.starting === 0 && this.removals.size === 0;
       this.lastError = undefined;
       this.failures = 0;
     } catch (error) {
       this.lastError = error instanceof Error ? error : new Error(String(error));
       this.failures++;
-      this.log.warn('reconcile.failed', { error: this.lastError.message, attempt: this.failures });
+      this.log.warn('reconcile.failed', { error: this.lastError, attempt: this.failures });
     }
     if (settled) {
+      this.change = undefined;
       const done = this.waiters.filter((w) => w.after < index);
       this.waiters = this.waiters.filter((w) => w.after >= index);
       for (const waiter of done) {
@@ -145,12 +225,22 @@ export class Controller {
       }
       return;
     }
-    // Work remains: confirm at once after a change, back off after a failure.
-    const delay = this.failures === 0 ? 0 : Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6));
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    this.retryTimer = setTimeout(() => this.request(), delay);
+    // Work remains: after a failure, look again after a backoff; otherwise at once, unless
+    // a start or a removal is in flight (each asks for a pass when it ends).
+    if (this.failures > 0) this.retryLater();
+    else if (this.starting === 0 && this.removals.size === 0) this.request();
   }
 
+  private retryLater(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    const delay = Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6));
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      this.request();
+    }, delay);
+  }
+
+  // observe: the fleet's containers as Docker lists them.
   private async observe(): Promise<ObservedContainer[]> {
     const observed = await this.engine.listMembers(this.options.fleet);
     if (observed.length === 0 && this.members.size > 0) {
@@ -161,116 +251,112 @@ export class Controller {
     return observed;
   }
 
-  private plan(listed: ObservedContainer[]): Plan {
+  // plan: what to do about it (pure; see plan.ts), from what this process knows.
+  private planFor(listed: ObservedContainer[], starting: number): Plan {
     const seen = new Set(listed.map((c) => c.id));
-    for (const id of this.removing) if (!seen.has(id)) this.removing.delete(id);
-    for (const id of this.pushed.keys()) if (!seen.has(id)) this.pushed.delete(id);
+    for (const id of this.removing) if (!seen.has(id) && !this.removals.has(id)) this.removing.delete(id);
     for (const id of this.died) if (!seen.has(id)) this.died.delete(id);
     const observed = listed.map((c) => (c.running && this.died.has(c.id) ? { ...c, running: false } : c));
-    const healthy = new Set(this.members.rotation.map((m) => m.id));
+    const now = Date.now();
+    const lingering = new Set<string>();
+    for (const c of observed) {
+      if (c.running || c.state === 'created') {
+        this.exited.delete(c.id);
+        continue;
+      }
+      const since = this.exited.get(c.id) ?? now;
+      this.exited.set(c.id, since);
+      if (now - since < (this.options.exitGraceMs ?? EXIT_GRACE_MS)) lingering.add(c.id);
+    }
+    for (const id of this.exited.keys()) if (!seen.has(id)) this.exited.delete(id);
+    // A pass when the first grace period ends, even if nothing else asks for one.
+    const grace = this.options.exitGraceMs ?? EXIT_GRACE_MS;
+    const next = Math.min(...[...lingering].map((id) => this.exited.get(id)! + grace - now));
+    if (Number.isFinite(next)) setTimeout(() => this.request(), next + 10).unref();
+    const holding = new Map<string, string>();
+    for (const c of listed) {
+      const key = this.lists.holds(c.id);
+      if (key !== undefined) holding.set(c.id, key);
+    }
+    // Surplus goes from members known to fail their checks first; a new or restarted member
+    // that has not been checked yet is not held against.
+    const healthy = new Set(listed.filter((c) => this.members.get(c.id)?.health.up !== false).map((c) => c.id));
     const failing = new Set(this.options.replaceAfterMs > 0 ? this.members.downFor(this.options.replaceAfterMs) : []);
-    for (const id of failing) this.log.warn('member.replacing', { id: id.slice(0, 12), reason: `unhealthy for ${this.options.replaceAfterMs} ms` });
-    const p = plan({ desired: this.desired, observed, removing: this.removing, pushed: this.pushed, healthy, failing });
-    this.current = listKey(p.list);
-    return p;
+    for (const id of failing) {
+      if (!this.removing.has(id)) this.log.warn('member.replacing', { id: id.slice(0, 12), reason: `unhealthy for ${this.options.replaceAfterMs} ms` });
+    }
+    return plan({ desired: this.desiredCount, observed, removing: this.removing, starting, now: Math.floor(now / 1000), lingering, holding, healthy, failing });
   }
 
-  // One pass; true when the fleet already was what it should be.
-  private async reconcile(): Promise<boolean> {
-    let observed = await this.observe();
-    let p = this.plan(observed);
-    this.syncMembers(p);
-    if (isSettled(p)) {
-      await this.admit(p);
-      return true;
-    }
-    this.log.debug('reconcile.plan', { start: p.start, drain: p.drain.length, reap: p.reap.length, push: p.push.length, desired: this.desired });
+  // apply: carries out one plan. It does not observe or plan again: what it starts, the next pass sees.
+  private async apply(p: Plan): Promise<void> {
+    if (!isSettled(p)) this.log.debug('reconcile.plan', { start: p.start, drain: p.drain.length, reap: p.reap.length, push: p.push.length, desired: this.desiredCount });
 
-    for (const id of p.reap) {
-      // Removing from now on: a reaped member that still runs (a hung one) must not be
-      // counted again by the re-plan below once it left the member set.
-      this.removing.add(id);
-      this.takeOut(id);
-    }
-    for (const id of p.drain) {
-      this.removing.add(id);
-      this.members.fence(id);
-    }
-
-    const starts = Array.from({ length: p.start }, () =>
-      this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels, limits: this.options.limits }).then((id) => {
-        this.log.info('member.started', { id: id.slice(0, 12) });
-      }),
-    );
-    const drains = p.drain.map(async (id) => {
-      if (!(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
-    });
-    // A member died and a replacement starts: its peers get one push, with the replacement
-    // in it, rather than one without the dead address and another with the new one. That
-    // halves the execs, and when Docker hands the replacement the dead member's address
-    // (it often does), the peers need none at all. Measured: pushing early made the final
-    // list arrive ~0.5 s later at 10 members (docs/benchmarks.md).
-    const results = await Promise.allSettled([...starts, ...drains]);
-    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-
-    if (p.start > 0) {
-      observed = await this.engine.listMembers(this.options.fleet);
-      p = this.plan(observed);
-      this.syncMembers(p);
-    }
-
-    const key = listKey(p.list);
-    const pushes = await Promise.allSettled(p.push.map((push) => this.pushOne(push, key)));
-    if (p.push.length > 0) this.log.info('list.pushed', { members: p.push.length, failed: pushes.filter((r) => r.status === 'rejected').length, list: p.list.join(',') });
-    await this.admit(p);
-
-    // Drained members stop gracefully; reaped ones are dead or wedged and serve nobody.
-    const grace = new Map([...p.reap.map((id) => [id, 0] as const), ...p.drain.map((id) => [id, this.options.stopGraceSeconds] as const)]);
-    const removals = await Promise.allSettled(
-      [...grace].map(async ([id, seconds]) => {
-        this.removing.add(id);
-        await this.engine.stopAndRemove(id, seconds);
-        this.takeOut(id);
-        this.removing.delete(id);
-        this.log.info('member.removed', { id: id.slice(0, 12) });
-      }),
-    );
-
-    const error = failed ?? [...pushes, ...removals].find((r): r is PromiseRejectedResult => r.status === 'rejected');
-    if (error) throw error.reason instanceof Error ? error.reason : new Error(String(error.reason));
-    return false;
-  }
-
-  private async pushOne({ id, ips }: { id: string; ips: readonly string[] }, key: string): Promise<void> {
-    try {
-      await this.engine.pushList(id, ips);
-      this.pushed.set(id, key);
-    } catch (error) {
-      this.pushed.delete(id);
-      this.members.setReady(id, false);
-      throw error;
-    }
-  }
-
-  /** Kept members enter the member set; ones that are neither kept nor draining leave it. */
-  private syncMembers(p: Plan): void {
+    // The balancer: kept members are known to it, others leave it (draining ones finish first).
     const keep = new Set(p.keep.map((c) => c.id));
     for (const c of p.keep) this.members.upsert({ id: c.id, name: c.name, ip: c.ip!, port: this.options.port });
     for (const member of this.members.list()) {
-      if (!keep.has(member.id) && member.state !== 'draining') this.takeOut(member.id);
+      if (!keep.has(member.id) && member.state !== 'draining' && !p.drain.includes(member.id)) this.takeOut(member.id);
     }
+
+    for (let i = 0; i < p.start; i++) this.startOne();
+
+    // The lists: every kept member is served, new ones first; nobody else is.
+    for (const id of this.lists.tracked) if (!keep.has(id)) this.lists.untrack(id);
+    this.lists.track(keep);
+    const change = this.change ?? { cause: 'reconcile', since: Date.now() };
+    const target = this.lists.publish(p.list, { ...change, first: p.fresh });
+    const listed = this.lists.waitHeld([...keep], target.key, LIST_WAIT_MS);
+
+    // Removals: out of rotation and out of the lists now; stopped in the background, once
+    // the others serve a list without them (and, for a drain, its requests are done).
+    for (const id of p.reap) this.remove(id, 0, false, listed);
+    for (const id of p.drain) this.remove(id, this.options.stopGraceSeconds, true, listed);
+
+    await listed;
+    for (const id of keep) this.admit(id);
   }
 
-  /** Members holding the current list may serve; a new one is checked at once rather than at the next interval. */
-  private async admit(p: Plan): Promise<void> {
-    const key = listKey(p.list);
-    await Promise.all(
-      p.keep.map(async (c) => {
-        const holds = this.pushed.get(c.id) === key;
-        this.members.setReady(c.id, holds);
-        if (holds && this.members.get(c.id)?.health.up === undefined) await this.hooks.check(c.id);
-      }),
+  private startOne(): void {
+    this.starting++;
+    this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels, limits: this.options.limits }).then(
+      (id) => {
+        this.starting--;
+        this.log.info('member.started', { id: id.slice(0, 12) });
+        this.request();
+      },
+      (error: Error) => {
+        this.starting--;
+        this.lastError = error;
+        this.failures++;
+        this.log.warn('member.start_failed', { error, attempt: this.failures });
+        this.retryLater();
+      },
     );
+  }
+
+  /** Removes a container in the background: drained members finish their requests and stop gracefully. */
+  private remove(id: string, graceSeconds: number, drain: boolean, listed: Promise<void>): void {
+    this.removing.add(id);
+    this.lists.untrack(id);
+    if (drain) this.members.fence(id);
+    else this.takeOut(id);
+    if (this.removals.has(id)) return;
+    this.removals.add(id);
+    void (async () => {
+      try {
+        await listed;
+        if (drain && !(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
+        await this.engine.stopAndRemove(id, graceSeconds);
+        this.takeOut(id);
+        this.log.info('member.removed', { id: id.slice(0, 12) });
+      } catch (error) {
+        this.log.warn('member.remove_failed', { id: id.slice(0, 12), error: error as Error });
+      } finally {
+        this.removals.delete(id);
+        this.request();
+      }
+    })();
   }
 
   private takeOut(id: string): void {

@@ -8,17 +8,28 @@ export interface ObservedContainer {
   /** The address on the fleet's network; undefined when it has none. */
   ip: string | undefined;
   running: boolean;
+  /** Docker's state: `created` (not started yet), `running`, `restarting`, `exited`… */
+  state?: string;
   /** Unix seconds. */
   created: number;
 }
+
+/** A container created this recently and not started yet is being started, not a leftover. */
+export const STARTING_GRACE_SECONDS = 60;
 
 export interface PlanInput {
   desired: number;
   observed: readonly ObservedContainer[];
   /** Containers already being removed: never counted, always finished off. */
   removing: ReadonlySet<string>;
-  /** The list each container is known to hold, as `listKey` of it. */
-  pushed: ReadonlyMap<string, string>;
+  /** Members being created right now: they count toward the desired size. */
+  starting?: number;
+  /** Unix seconds, to tell a container being started from a leftover; without it every `created` one is being started. */
+  now?: number;
+  /** Members that stopped moments ago: left alone for a grace period, in case they start again (a `docker restart`). */
+  lingering?: ReadonlySet<string>;
+  /** The list each container is known to serve, as `listKey` of it. */
+  holding: ReadonlyMap<string, string>;
   /** Members passing health checks; surplus is taken from the others first. */
   healthy: ReadonlySet<string>;
   /** Running members that have failed health checks for too long: replaced. */
@@ -43,6 +54,8 @@ export interface Plan {
   list: string[];
   /** Members whose list differs from `list`. */
   push: Push[];
+  /** Kept members that serve no list yet (new or adopted): they get the list before the others. */
+  fresh: string[];
 }
 
 function ipValue(ip: string): number {
@@ -68,11 +81,16 @@ export function plan(input: PlanInput): Plan {
   const drain: string[] = [];
   const serving: ObservedContainer[] = [];
 
+  let pending = 0;
   for (const container of input.observed) {
     const serves = container.running && container.ip !== undefined && !input.failing?.has(container.id);
+    // Created and not started yet, or restarting: on its way, neither serving nor to reap.
+    const onItsWay =
+      (container.state === 'created' && (input.now === undefined || input.now - container.created < STARTING_GRACE_SECONDS)) || container.state === 'restarting';
     if (input.removing.has(container.id)) (serves ? drain : reap).push(container.id);
     else if (serves) serving.push(container);
-    else reap.push(container.id);
+    else if (onItsWay) pending++;
+    else if (!input.lingering?.has(container.id)) reap.push(container.id);
   }
 
   const surplus = Math.max(0, serving.length - input.desired);
@@ -82,9 +100,12 @@ export function plan(input: PlanInput): Plan {
   const keep = serving.filter((c) => !victims.has(c.id)).sort((a, b) => compareIps(a.ip!, b.ip!));
   const list = keep.map((c) => c.ip!);
   const key = listKey(list);
-  const push = keep.filter((c) => input.pushed.get(c.id) !== key).map((c) => ({ id: c.id, ips: list }));
+  const push = keep.filter((c) => input.holding.get(c.id) !== key).map((c) => ({ id: c.id, ips: list }));
+  const fresh = keep.filter((c) => input.holding.get(c.id) === undefined).map((c) => c.id);
 
-  return { start: Math.max(0, input.desired - serving.length), drain, reap, keep, list, push };
+  // A start in flight shows as a `created` container for part of its way: counted once.
+  const starting = Math.max(input.starting ?? 0, pending);
+  return { start: Math.max(0, input.desired - serving.length - starting), drain, reap, keep, list, push, fresh };
 }
 
 /** Nothing left to do: the fleet is what it should be and every member serves the list. */

@@ -15,6 +15,8 @@ export interface MemberStatus {
   inflight: number;
   /** The member holds the fleet's current list. */
   inSync: boolean;
+  /** How the member gets lists: its long-lived session, or one-shot exec while the session is down. */
+  session: 'open' | 'down';
 }
 
 export interface FleetStatus {
@@ -85,7 +87,7 @@ const isScaleRequest: t.StrictValidator<unknown, ScaleRequest> = t.isObject({
 });
 
 const isMemberStatus: t.StrictValidator<unknown, MemberStatus> = t.isObject(
-  { id: t.isString(), name: t.isString(), ip: t.isString(), healthy: t.isBoolean(), state: t.isString(), inflight: t.isNumber(), inSync: t.isBoolean() },
+  { id: t.isString(), name: t.isString(), ip: t.isString(), healthy: t.isBoolean(), state: t.isString(), inflight: t.isNumber(), inSync: t.isBoolean(), session: t.isEnum(['open', 'down'] as const) },
   answer,
 );
 

@@ -5,16 +5,19 @@ import { PassThrough } from 'node:stream';
 import { Logger } from '../../../../src/log.js';
 import { MemberSet } from '../../../../src/fleet/data/members.js';
 import { Controller, type ControllerEngine } from '../../../../src/fleet/control/reconcile/controller.js';
+import { ListDistributor } from '../../../../src/fleet/control/lists/distributor.js';
 import type { ObservedContainer } from '../../../../src/fleet/control/reconcile/plan.js';
+import { FakeReaders } from '../lists/fake-reader.js';
 
 class MemoryEngine implements ControllerEngine {
   containers: ObservedContainer[] = [];
-  lists = new Map<string, string[]>();
   removed: string[] = [];
   started = 0;
   /** Answers for the next listMembers calls: an error, or an empty list, instead of the truth. */
   glitches: ('error' | 'empty')[] = [];
+  /** Every start and removal, in order, with the list writes of the readers. */
   private next = 0;
+  constructor(readonly readers: FakeReaders) {}
 
   async listMembers(): Promise<ObservedContainer[]> {
     const glitch = this.glitches.shift();
@@ -33,21 +36,22 @@ class MemoryEngine implements ControllerEngine {
 
   async stopAndRemove(id: string): Promise<void> {
     this.removed.push(id);
+    this.readers.writes.push(`${id} removed`);
     this.containers = this.containers.filter((c) => c.id !== id);
-  }
-
-  async pushList(id: string, ips: readonly string[]): Promise<void> {
-    this.lists.set(id, [...ips]);
   }
 }
 
-function setup(desired: number, replaceAfterMs = 0) {
-  const engine = new MemoryEngine();
+function setup(desired: number, replaceAfterMs = 0, exitGraceMs = 0) {
+  const readers = new FakeReaders();
+  const engine = new MemoryEngine(readers);
   const members = new MemberSet({ rise: 2, fall: 3 });
   const log = new Logger({ level: 'ERROR', stream: new PassThrough() });
+  const hooks: { controller?: Controller } = {};
+  const lists = new ListDistributor(readers, log, { held: (id) => hooks.controller?.admit(id) });
   const controller = new Controller(
     engine,
     members,
+    lists,
     {
       check: async (id) => {
         members.report(id, true);
@@ -55,24 +59,29 @@ function setup(desired: number, replaceAfterMs = 0) {
       },
       forget: () => {},
     },
-    { fleet: 'f', image: 'i', limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5 }, port: 8080, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, debounceMs: 1 },
+    { fleet: 'f', image: 'i', limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5 }, port: 8080, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, coalesceMs: 1, exitGraceMs },
     log,
   );
-  return { engine, members, controller };
+  hooks.controller = controller;
+  const stop = (): void => {
+    controller.stop();
+    lists.close();
+  };
+  return { engine, readers, members, controller, lists, stop };
 }
 
 t.test('a fleet converges: members started, every list pushed, all in rotation', async (t) => {
-  const { engine, members, controller } = setup(3);
-  t.teardown(() => controller.stop());
+  const { engine, readers, members, controller, stop } = setup(3);
+  t.teardown(stop);
   await controller.settle(5_000);
   t.equal(engine.started, 3);
-  for (const c of engine.containers) t.same(engine.lists.get(c.id), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], `${c.id} holds the whole list`);
+  for (const c of engine.containers) t.same(readers.lists.get(c.id), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], `${c.id} holds the whole list`);
   t.equal(members.rotation.length, 3, 'all three serve');
 });
 
 t.test('a failed observation takes nothing away', async (t) => {
-  const { engine, members, controller } = setup(3);
-  t.teardown(() => controller.stop());
+  const { engine, members, controller, stop } = setup(3);
+  t.teardown(stop);
   await controller.settle(5_000);
   engine.glitches.push('error', 'error');
   await controller.settle(5_000);
@@ -83,8 +92,8 @@ t.test('a failed observation takes nothing away', async (t) => {
 });
 
 t.test('one empty observation is not believed', async (t) => {
-  const { engine, members, controller } = setup(3);
-  t.teardown(() => controller.stop());
+  const { engine, members, controller, stop } = setup(3);
+  t.teardown(stop);
   await controller.settle(5_000);
   engine.glitches.push('empty');
   await controller.settle(5_000);
@@ -94,20 +103,20 @@ t.test('one empty observation is not believed', async (t) => {
 });
 
 t.test('a dead member is reaped and replaced, and the survivors get the new list', async (t) => {
-  const { engine, members, controller } = setup(3);
-  t.teardown(() => controller.stop());
+  const { engine, readers, members, controller, stop } = setup(3);
+  t.teardown(stop);
   await controller.settle(5_000);
   engine.containers[0].running = false;
   await controller.settle(5_000);
   t.same(engine.removed, ['c1'], 'the dead container was removed');
   t.equal(engine.started, 4, 'one replacement');
-  for (const c of engine.containers) t.same(engine.lists.get(c.id), ['10.0.0.2', '10.0.0.3', '10.0.0.4'], `${c.id} holds the new list`);
+  for (const c of engine.containers) t.same(readers.lists.get(c.id), ['10.0.0.2', '10.0.0.3', '10.0.0.4'], `${c.id} holds the new list`);
   t.equal(members.rotation.length, 3);
 });
 
 t.test('a die event counts even while the list still shows the container running', async (t) => {
-  const { engine, controller } = setup(2);
-  t.teardown(() => controller.stop());
+  const { engine, controller, stop } = setup(2);
+  t.teardown(stop);
   await controller.settle(5_000);
   controller.noteDied('c1');
   await controller.settle(5_000);
@@ -116,43 +125,29 @@ t.test('a die event counts even while the list still shows the container running
 });
 
 t.test('lists already in place are not pushed again', async (t) => {
-  const { engine, controller } = setup(2);
-  t.teardown(() => controller.stop());
+  const { readers, controller, stop } = setup(2);
+  t.teardown(stop);
   await controller.settle(5_000);
-  let pushes = 0;
-  const push = engine.pushList.bind(engine);
-  engine.pushList = async (id, ips) => {
-    pushes++;
-    return push(id, ips);
-  };
+  const before = readers.writes.length;
   await controller.settle(5_000);
   await controller.settle(5_000);
-  t.equal(pushes, 0, 'resyncs of a settled fleet push nothing');
+  t.equal(readers.writes.length, before, 'resyncs of a settled fleet write nothing');
 });
 
-t.test('scaling down removes the surplus only after the others hold the new list', async (t) => {
-  const { engine, controller } = setup(3);
-  t.teardown(() => controller.stop());
+t.test('scaling down stops the surplus only after the others hold the new list', async (t) => {
+  const { readers, controller, stop } = setup(3);
+  t.teardown(stop);
   await controller.settle(5_000);
-  const order: string[] = [];
-  const push = engine.pushList.bind(engine);
-  engine.pushList = async (id, ips) => {
-    order.push(`push ${id}`);
-    return push(id, ips);
-  };
-  const remove = engine.stopAndRemove.bind(engine);
-  engine.stopAndRemove = async (id) => {
-    order.push(`remove ${id}`);
-    return remove(id);
-  };
-  controller.desired = 2;
+  const before = readers.writes.length;
+  controller.scaleTo(2);
   await controller.settle(5_000);
-  t.same(order, ['push c1', 'push c2', 'remove c3'], 'pushes first, then the stop of the newest member');
+  t.match(readers.writes.slice(before), [/^c1 \d+ session$/, /^c2 \d+ session$/, 'c3 removed'], 'the others get the list first, then the newest member stops');
+  t.same(readers.lists.get('c1'), ['10.0.0.1', '10.0.0.2']);
 });
 
 t.test('a member that stays unhealthy is replaced, and the replacement stays', async (t) => {
-  const { engine, members, controller } = setup(2, 1);
-  t.teardown(() => controller.stop());
+  const { engine, members, controller, stop } = setup(2, 1);
+  t.teardown(stop);
   await controller.settle(5_000);
   members.reportUnreachable('c1');
   await new Promise((resolve) => setTimeout(resolve, 5));
@@ -165,17 +160,48 @@ t.test('a member that stays unhealthy is replaced, and the replacement stays', a
   );
 });
 
-t.test('after a death every member gets one push, with the replacement in it', async (t) => {
-  const { engine, controller } = setup(3);
-  t.teardown(() => controller.stop());
+t.test('after a death the survivors drop the dead member at once, and list the replacement once it serves', async (t) => {
+  const { engine, readers, controller, stop } = setup(3);
+  t.teardown(stop);
   await controller.settle(5_000);
-  const seen: string[] = [];
-  const push = engine.pushList.bind(engine);
-  engine.pushList = async (id, ips) => {
-    seen.push(`${id}: ${ips.join(' ')}`);
-    return push(id, ips);
-  };
+  const before = readers.writes.length;
+  controller.noteDied('c1');
+  await new Promise((resolve) => setImmediate(resolve));
+  t.same(readers.lists.get('c2'), ['10.0.0.2', '10.0.0.3'], 'before any pass, c2 no longer lists the dead member');
+  t.same(readers.lists.get('c3'), ['10.0.0.2', '10.0.0.3'], 'nor does c3');
   engine.containers[0].running = false;
   await controller.settle(5_000);
-  t.same(seen.sort(), ['c2: 10.0.0.2 10.0.0.3 10.0.0.4', 'c3: 10.0.0.2 10.0.0.3 10.0.0.4', 'c4: 10.0.0.2 10.0.0.3 10.0.0.4']);
+  const writes = readers.writes.slice(before).filter((w) => !w.endsWith('removed'));
+  const first = writes.findIndex((w) => w.startsWith('c4 '));
+  const later = writes.findIndex((w, i) => i > 2 && (w.startsWith('c2 ') || w.startsWith('c3 ')));
+  t.ok(first >= 0 && first < later, `the replacement gets its list before its peers list it (${writes.join(', ')})`);
+  t.equal(writes.length, 5, 'one write per member per generation: two each for the survivors, one for the replacement');
+  for (const c of engine.containers) t.same(readers.lists.get(c.id), ['10.0.0.2', '10.0.0.3', '10.0.0.4'], `${c.id} holds the final list`);
+});
+
+t.test('a member restarted within the grace period comes back, and the surplus replacement goes', async (t) => {
+  const { engine, readers, controller, stop } = setup(3, 0, 1_000);
+  t.teardown(stop);
+  await controller.settle(5_000);
+  controller.noteDied('c1');
+  engine.containers[0].running = false;
+  await controller.settle(5_000);
+  t.same(engine.removed, [], 'the stopped member is not removed within the grace period');
+  t.equal(engine.started, 4, 'but it is replaced at once');
+  engine.containers[0].running = true;
+  controller.noteStarted('c1');
+  await controller.settle(5_000);
+  t.same(engine.removed, ['c4'], 'once it runs again, the newest member is the surplus');
+  t.same(readers.lists.get('c1'), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], 'and the restarted member serves the list again');
+});
+
+t.test('a stopped member that stays stopped is removed after the grace period', async (t) => {
+  const { engine, controller, stop } = setup(2, 0, 100);
+  t.teardown(stop);
+  await controller.settle(5_000);
+  engine.containers[0].running = false;
+  await controller.settle(5_000);
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  await controller.settle(5_000);
+  t.same(engine.removed, ['c1']);
 });

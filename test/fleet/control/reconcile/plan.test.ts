@@ -7,7 +7,7 @@ const base = (over: Partial<PlanInput>): PlanInput => ({
   desired: 3,
   observed: [],
   removing: new Set(),
-  pushed: new Map(),
+  holding: new Map(),
   healthy: new Set(),
   ...over,
 });
@@ -37,10 +37,10 @@ const cases: Case[] = [
     list: sortedThree,
     push: ['a', 'c', 'b'],
   },
-  { name: 'members that hold the list are skipped', input: base({ observed: three, pushed: allPushed }), start: 0, drain: [], reap: [], list: sortedThree, push: [] },
+  { name: 'members that hold the list are skipped', input: base({ observed: three, holding: allPushed }), start: 0, drain: [], reap: [], list: sortedThree, push: [] },
   {
     name: 'an exited member is reaped and replaced',
-    input: base({ observed: [three[0], three[1], c('c', '172.20.0.3', 3, false)], pushed: allPushed }),
+    input: base({ observed: [three[0], three[1], c('c', '172.20.0.3', 3, false)], holding: allPushed }),
     start: 1,
     drain: [],
     reap: ['c'],
@@ -49,7 +49,7 @@ const cases: Case[] = [
   },
   {
     name: 'a running member without an address counts as not serving',
-    input: base({ observed: [three[0], three[1], c('c', undefined)], pushed: allPushed }),
+    input: base({ observed: [three[0], three[1], c('c', undefined)], holding: allPushed }),
     start: 1,
     drain: [],
     reap: ['c'],
@@ -58,7 +58,7 @@ const cases: Case[] = [
   },
   {
     name: 'surplus goes newest first when all are healthy',
-    input: base({ desired: 2, observed: three, pushed: allPushed, healthy: new Set(['a', 'b', 'c']) }),
+    input: base({ desired: 2, observed: three, holding: allPushed, healthy: new Set(['a', 'b', 'c']) }),
     start: 0,
     drain: ['c'],
     reap: [],
@@ -67,7 +67,7 @@ const cases: Case[] = [
   },
   {
     name: 'surplus goes unhealthy first, before newest',
-    input: base({ desired: 2, observed: three, pushed: allPushed, healthy: new Set(['b', 'c']) }),
+    input: base({ desired: 2, observed: three, holding: allPushed, healthy: new Set(['b', 'c']) }),
     start: 0,
     drain: ['a'],
     reap: [],
@@ -76,7 +76,7 @@ const cases: Case[] = [
   },
   {
     name: 'a member being removed is not counted and its removal is finished',
-    input: base({ desired: 2, observed: three, removing: new Set(['b']), pushed: new Map([['a', listKey(['172.20.0.2', '172.20.0.3'])], ['c', listKey(['172.20.0.2', '172.20.0.3'])]]) }),
+    input: base({ desired: 2, observed: three, removing: new Set(['b']), holding: new Map([['a', listKey(['172.20.0.2', '172.20.0.3'])], ['c', listKey(['172.20.0.2', '172.20.0.3'])]]) }),
     start: 0,
     drain: ['b'],
     reap: [],
@@ -94,7 +94,7 @@ const cases: Case[] = [
   },
   {
     name: 'a member failing health checks for too long is reaped and replaced',
-    input: base({ observed: three, pushed: allPushed, failing: new Set(['b']) }),
+    input: base({ observed: three, holding: allPushed, failing: new Set(['b']) }),
     start: 1,
     drain: [],
     reap: ['b'],
@@ -102,8 +102,62 @@ const cases: Case[] = [
     push: ['a', 'c'],
   },
   {
+    name: 'a container created and not started yet is on its way: not reaped, counted',
+    input: base({ desired: 4, observed: [...three, { ...c('d', undefined, 95, false), state: 'created' }], holding: allPushed, now: 100 }),
+    start: 0,
+    drain: [],
+    reap: [],
+    list: sortedThree,
+    push: [],
+  },
+  {
+    name: 'one created long ago and never started is a leftover: reaped',
+    input: base({ desired: 4, observed: [...three, { ...c('d', undefined, 10, false), state: 'created' }], holding: allPushed, now: 100 }),
+    start: 1,
+    drain: [],
+    reap: ['d'],
+    list: sortedThree,
+    push: [],
+  },
+  {
+    name: 'a member that stopped moments ago is replaced but not reaped yet',
+    input: base({ observed: [three[0], three[1], c('c', '172.20.0.3', 3, false)], holding: allPushed, lingering: new Set(['c']) }),
+    start: 1,
+    drain: [],
+    reap: [],
+    list: ['172.20.0.2', '172.20.0.10'],
+    push: ['a', 'b'],
+  },
+  {
+    name: 'a restarting member is on its way too',
+    input: base({ observed: [three[0], three[1], { ...c('c', undefined, 3, false), state: 'restarting' }], holding: allPushed }),
+    start: 0,
+    drain: [],
+    reap: [],
+    list: ['172.20.0.2', '172.20.0.10'],
+    push: ['a', 'b'],
+  },
+  {
+    name: 'a start in flight and its created container are counted once',
+    input: base({ desired: 4, observed: [...three, { ...c('d', undefined, 95, false), state: 'created' }], holding: allPushed, starting: 1, now: 100 }),
+    start: 0,
+    drain: [],
+    reap: [],
+    list: sortedThree,
+    push: [],
+  },
+  {
+    name: 'members being created count toward the size',
+    input: base({ desired: 5, observed: three, holding: allPushed, starting: 1 }),
+    start: 1,
+    drain: [],
+    reap: [],
+    list: sortedThree,
+    push: [],
+  },
+  {
     name: 'scaling up counts only serving members',
-    input: base({ desired: 5, observed: three, pushed: allPushed }),
+    input: base({ desired: 5, observed: three, holding: allPushed }),
     start: 2,
     drain: [],
     reap: [],
@@ -125,8 +179,19 @@ for (const k of cases) {
       'pushes only where the list differs',
     );
     for (const push of p.push) t.same(push.ips, k.list, 'every push carries the whole list');
+    t.same(
+      p.fresh,
+      p.keep.filter((x) => !k.input.holding.has(x.id)).map((x) => x.id),
+      'members that serve no list yet are served first',
+    );
   });
 }
+
+t.test('fresh members are the kept ones that serve no list yet', async (t) => {
+  const holding = new Map([['a', listKey(['172.20.0.2'])]]);
+  t.same(plan(base({ observed: three, holding })).fresh, ['c', 'b'], 'in list order, whatever list the others serve');
+  t.same(plan(base({ observed: three, holding: allPushed })).fresh, [], 'none when every member serves a list');
+});
 
 t.test('the same observation gives the same plan', async (t) => {
   const input = base({ desired: 2, observed: three, healthy: new Set(['a', 'b', 'c']) });
@@ -134,9 +199,9 @@ t.test('the same observation gives the same plan', async (t) => {
 });
 
 t.test('a plan is settled only when there is nothing to do', async (t) => {
-  t.ok(isSettled(plan(base({ observed: three, pushed: allPushed }))), 'a fleet at size with lists in place is settled');
+  t.ok(isSettled(plan(base({ observed: three, holding: allPushed }))), 'a fleet at size with lists in place is settled');
   t.notOk(isSettled(plan(base({ observed: three }))), 'a missing list is work');
-  t.notOk(isSettled(plan(base({ desired: 4, observed: three, pushed: allPushed }))), 'a missing member is work');
+  t.notOk(isSettled(plan(base({ desired: 4, observed: three, holding: allPushed }))), 'a missing member is work');
 });
 
 t.test('addresses sort by value, not as text', async (t) => {

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Makes sure the tools the tests drive are installed: real programs, not mocks. On a root
+# Debian-like machine (CI, a fresh VM) it installs what is missing from Debian's packages;
+# elsewhere it names what is missing and the tests that need it fail in CI or skip.
+#
+#   busybox   runs the member's list writer as alpine:3.10's shell would
+set -euo pipefail
+
+# command -> Debian package
+declare -A tools=(
+  [busybox]=busybox
+)
+
+missing=()
+for command in "${!tools[@]}"; do
+  command -v "$command" >/dev/null 2>&1 || missing+=("${tools[$command]}")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "ensure-tools: missing ${missing[*]} (Debian packages); the tests that need them will fail in CI and be skipped elsewhere" >&2
+  exit 0
+fi
+echo "ensure-tools: installing ${missing[*]} from Debian's packages" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null 2>&1 \
+  || { apt-get update -qq >/dev/null && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null; }

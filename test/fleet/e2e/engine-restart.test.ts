@@ -1,0 +1,85 @@
+// An engine restart under the daemon, on an engine of this test's own (restarting the
+// shared one would disturb every other test). With --live-restore the members keep running
+// while dockerd is gone: the balancer must not fail a request meanwhile, and the sessions
+// and the event stream must come back by themselves. Without it the members die with the
+// engine: the daemon must replace them once the engine answers again.
+import t from 'tap';
+import { IMAGE, converged, fleet, get, inspectMembers, lines, requireEngine, up } from './harness.js';
+import { type PrivateEngine, startPrivateEngine } from './private-engine.js';
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function onPrivateEngine(t: Tap, liveRestore: boolean): Promise<PrivateEngine | undefined> {
+  if (!(await requireEngine(t))) return undefined;
+  const engine = await startPrivateEngine([IMAGE], liveRestore);
+  const shared = process.env.DOCKER_HOST;
+  // Everything below (the daemon, docker, the fleet CLI) talks to the private engine.
+  process.env.DOCKER_HOST = engine.host;
+  t.teardown(async () => {
+    if (shared === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = shared;
+    await engine.stop();
+  });
+  return engine;
+}
+
+interface Tap {
+  teardown(fn: () => unknown): void;
+  fail(message: string): void;
+  plan(n: number, comment?: string): void;
+}
+
+t.test('an engine restart with --live-restore: no request fails, and the fleet follows changes again', async (t) => {
+  const engine = await onPrivateEngine(t, true);
+  if (!engine) return;
+  const d = await up(t, 'live', 2);
+  await converged(d.name, 2);
+
+  let running = true;
+  let total = 0;
+  const failures: string[] = [];
+  const load = (async () => {
+    while (running) {
+      try {
+        const answer = await get('127.0.0.1', d.port);
+        if (answer.status !== 200 || !lines(answer.body).includes(answer.servedBy)) failures.push(`${answer.status} ${answer.body.trim()}`);
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+      total++;
+    }
+  })();
+  await sleep(300);
+  await engine.restart();
+  await sleep(1_000);
+  running = false;
+  await load;
+  t.ok(total > 50, `the load ran through the restart (${total} requests)`);
+  t.same(failures.slice(0, 5), [], 'no request failed while the engine was away');
+
+  const result = await fleet(['add', '--name', d.name]);
+  t.equal(result.code, 0, `fleet add works after the restart ${result.stderr}`);
+  await converged(d.name, 3, 30_000);
+  t.match(d.logs(), /events\.(connected|dropped)/, 'the event stream was followed again');
+  const status = JSON.parse((await fleet(['status', '--json', '--name', d.name])).stdout) as { members: { inSync: boolean }[] };
+  t.ok(
+    status.members.length === 3 && status.members.every((m) => m.inSync),
+    'every member holds the current list',
+  );
+});
+
+t.test('an engine restart that takes the members with it: they are replaced once it is back', async (t) => {
+  const engine = await onPrivateEngine(t, false);
+  if (!engine) return;
+  const d = await up(t, 'cold', 2);
+  const before = new Set((await inspectMembers(d.name)).keys());
+  await engine.restart();
+  const ips = await converged(d.name, 2, 60_000);
+  t.equal(ips.length, 2, 'two members serve the whole list again');
+  const after = [...(await inspectMembers(d.name)).keys()];
+  t.ok(
+    after.every((id) => !before.has(id)),
+    'both are replacements',
+  );
+  t.equal((await get('127.0.0.1', d.port)).status, 200, 'the balancer answers through them');
+});

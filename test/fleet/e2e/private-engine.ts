@@ -1,0 +1,91 @@
+// A Docker engine of a test's own, for what would disturb every other test on the shared
+// one: restarting it. Its own socket, data root, exec root and address pool (10.123/16,
+// apart from the shared engine's 172.16/12); no default bridge and no iptables rules, so it
+// touches nothing of the host's. The stand-in member image is copied into it.
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+export interface PrivateEngine {
+  /** DOCKER_HOST for it. */
+  host: string;
+  /** Stops the engine (SIGTERM; with --live-restore its containers keep running) and starts it again. */
+  restart(): Promise<void>;
+  /** Runs docker against it. */
+  docker(...args: string[]): Promise<string>;
+  stop(): Promise<void>;
+}
+
+export async function startPrivateEngine(images: string[], liveRestore: boolean): Promise<PrivateEngine> {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-engine-'));
+  const socket = path.join(root, 'docker.sock');
+  const host = `unix://${socket}`;
+  let child: ChildProcess | undefined;
+  const args = [
+    `--host=${host}`,
+    `--data-root=${path.join(root, 'data')}`,
+    `--exec-root=${path.join(root, 'exec')}`,
+    `--pidfile=${path.join(root, 'docker.pid')}`,
+    '--bridge=none',
+    '--iptables=false',
+    '--ip6tables=false',
+    '--default-address-pool=base=10.123.0.0/16,size=24',
+    ...(liveRestore ? ['--live-restore'] : []),
+  ];
+  const docker = async (...dockerArgs: string[]): Promise<string> => (await run('docker', dockerArgs, { env: { ...process.env, DOCKER_HOST: host }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
+
+  const start = async (): Promise<void> => {
+    const log = fs.openSync(path.join(root, 'dockerd.log'), 'a');
+    child = spawn('dockerd', args, { stdio: ['ignore', log, log], detached: true });
+    fs.closeSync(log);
+    for (let i = 0; i < 150; i++) {
+      try {
+        await docker('info', '--format', '{{.ServerVersion}}');
+        return;
+      } catch {
+        await sleep(200);
+      }
+    }
+    throw new Error(`the private engine did not answer within 30 s: ${fs.readFileSync(path.join(root, 'dockerd.log'), 'utf8').slice(-2000)}`);
+  };
+  const halt = async (): Promise<void> => {
+    const proc = child;
+    if (!proc || proc.exitCode !== null) return;
+    const exited = new Promise((resolve) => proc.once('exit', resolve));
+    proc.kill('SIGTERM');
+    await Promise.race([exited, sleep(30_000)]);
+    if (proc.exitCode === null) proc.kill('SIGKILL');
+  };
+
+  await start();
+  for (const image of images) {
+    await run('sh', ['-c', `docker save ${image} | DOCKER_HOST=${host} docker load -q`], { timeout: 120_000 });
+  }
+  return {
+    host,
+    docker,
+    async restart() {
+      await halt();
+      await start();
+    },
+    async stop() {
+      try {
+        const ids = (await docker('ps', '-aq')).split('\n').filter(Boolean);
+        if (ids.length) await docker('rm', '-f', ...ids);
+        const networks = (await docker('network', 'ls', '-q', '--filter', 'type=custom')).split('\n').filter(Boolean);
+        if (networks.length) await docker('network', 'rm', ...networks);
+      } catch {
+        // The engine is going anyway.
+      }
+      await halt();
+      // Mounts (overlay, netns) that dockerd leaves under its roots.
+      await run('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]).catch(() => undefined);
+      fs.rmSync(root, { recursive: true, force: true });
+    },
+  };
+}
