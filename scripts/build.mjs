@@ -13,11 +13,21 @@ const common = {
   external: ['cpu-features', '*.node'],
 };
 
+// fleet's CLI leaves the daemon out: its import of daemon-bundle.js becomes a require of
+// the daemon's own bundle next to it, parsed only by `fleet up` and a daemonless `fleet down`.
+const daemonApart = {
+  name: 'daemon-apart',
+  setup(build) {
+    build.onResolve({ filter: /\/daemon-bundle\.js$/ }, () => ({ path: './fleet-daemon.cjs', external: true }));
+  },
+};
+
 const bundles = [
   // bin/dkr-ls and the tool image (Dockerfile) run this one,
   { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node20' },
-  // bin/fleet and the daemon image (images/fleet/Dockerfile) this one: both images carry Node 20.
-  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20' },
+  // bin/fleet and the daemon image (images/fleet/Dockerfile) these two: both images carry Node 20.
+  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20', plugins: [daemonApart] },
+  { entryPoints: ['src/fleet/daemon-bundle.ts'], outfile: 'dist/fleet-daemon.cjs', target: 'node20' },
 ];
 
 await Promise.all(bundles.map((bundle) => build({ ...common, ...bundle })));

@@ -3,6 +3,7 @@ import { call } from '../control/socket/client.js';
 import { ControlChannelError, NoDaemonError } from '../control/socket/errors.js';
 import type { DownResult } from '../control/socket/protocol.js';
 import { FleetError } from '../errors.js';
+import { loadDaemon } from '../load-daemon.js';
 import type { FleetContext } from './context.js';
 import { nameOption } from './options.js';
 
@@ -39,7 +40,7 @@ export class DownCommand extends Command<FleetContext> {
   // No daemon: clean up after one that died, or say there is nothing to stop.
   private async removeLeftovers(): Promise<DownResult> {
     // Loaded here, not at start-up: dockerode is most of the bundle's start-up cost.
-    const { Engine } = await import('../docker/engine.js');
+    const { Engine } = await loadDaemon();
     const engine = new Engine();
     await engine.ping();
     const containers = await engine.listMembers(this.name);

@@ -3,6 +3,7 @@ import * as t from 'typanion';
 import { LOG_LEVELS, Logger } from '../../log.js';
 import { stdioDestination } from '../../log/fd-destination.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
+import { loadDaemon } from '../load-daemon.js';
 import { isByteSize, isLogLevel, pushError } from '../../cli/validators.js';
 import {
   DEFAULT_DRAIN_TIMEOUT_MS,
@@ -118,14 +119,14 @@ export class UpCommand extends Command {
   logFormat = Option.String('--log-format', 'text', { description: 'text or json (default text)', validator: t.isEnum(['text', 'json'] as const) });
 
   async execute(): Promise<number> {
-    // pino encodes the JSON lines; it loads only when asked for.
-    const json = this.logFormat === 'json' ? (await import('../../log/pino-json.js')).pinoJson() : undefined;
+    // The daemon (dockerode, http-proxy, pino) loads only for `up`: add, remove and status
+    // start without it and reach the daemon sooner.
+    const { Daemon, pinoJson } = await loadDaemon();
+    // pino encodes the JSON lines.
+    const json = this.logFormat === 'json' ? pinoJson() : undefined;
     const log = new Logger({ level: this.logLevel, destination: stdioDestination(this.context.stderr), format: this.logFormat, json });
     const stdout = stdioDestination(this.context.stdout);
     const terminal = terminalFds();
-    // The daemon (dockerode, http-proxy) loads only for `up`: add, remove and status start
-    // without it and reach the daemon sooner.
-    const { Daemon } = await import('../daemon.js');
     const daemon = new Daemon(
       {
         name: this.name,

@@ -1,17 +1,18 @@
 // An engine restart under the daemon, on an engine of this test's own (restarting the
 // shared one would disturb every other test). With --live-restore the members keep running
 // while dockerd is gone: the balancer must not fail a request meanwhile, and the sessions
-// and the event stream must come back by themselves. Without it the members die with the
-// engine: the daemon must replace them once the engine answers again.
+// and the event stream must come back by themselves. When the members die while the engine
+// is away (killed here, as a host crash or an engine without --live-restore would), the
+// daemon must replace them once the engine answers again.
 import t from 'tap';
-import { IMAGE, converged, fleet, get, inspectMembers, lines, requireEngine, up } from './harness.js';
+import { IMAGE, converged, docker, fleet, get, inspectMembers, lines, requireEngine, up } from './harness.js';
 import { type PrivateEngine, startPrivateEngine } from './private-engine.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function onPrivateEngine(t: Tap, liveRestore: boolean): Promise<PrivateEngine | undefined> {
+async function onPrivateEngine(t: Tap): Promise<PrivateEngine | undefined> {
   if (!(await requireEngine(t))) return undefined;
-  const engine = await startPrivateEngine([IMAGE], liveRestore);
+  const engine = await startPrivateEngine([IMAGE]);
   const shared = process.env.DOCKER_HOST;
   // Everything below (the daemon, docker, the fleet CLI) talks to the private engine.
   process.env.DOCKER_HOST = engine.host;
@@ -30,7 +31,7 @@ interface Tap {
 }
 
 t.test('an engine restart with --live-restore: no request fails, and the fleet follows changes again', async (t) => {
-  const engine = await onPrivateEngine(t, true);
+  const engine = await onPrivateEngine(t);
   if (!engine) return;
   const d = await up(t, 'live', 2);
   await converged(d.name, 2);
@@ -50,7 +51,7 @@ t.test('an engine restart with --live-restore: no request fails, and the fleet f
     }
   })();
   await sleep(300);
-  await engine.restart();
+  await engine.outage();
   await sleep(1_000);
   running = false;
   await load;
@@ -68,12 +69,15 @@ t.test('an engine restart with --live-restore: no request fails, and the fleet f
   );
 });
 
-t.test('an engine restart that takes the members with it: they are replaced once it is back', async (t) => {
-  const engine = await onPrivateEngine(t, false);
+t.test('members that die while the engine is away are replaced once it is back', async (t) => {
+  const engine = await onPrivateEngine(t);
   if (!engine) return;
   const d = await up(t, 'cold', 2);
   const before = new Set((await inspectMembers(d.name)).keys());
-  await engine.restart();
+  const pids = (await docker('inspect', '--format', '{{.State.Pid}}', ...before)).split('\n');
+  await engine.outage(async () => {
+    for (const pid of pids) process.kill(Number(pid), 'SIGKILL');
+  });
   const ips = await converged(d.name, 2, 60_000);
   t.equal(ips.length, 2, 'two members serve the whole list again');
   const after = [...(await inspectMembers(d.name)).keys()];

@@ -1,7 +1,10 @@
 // A Docker engine of a test's own, for what would disturb every other test on the shared
 // one: restarting it. Its own socket, data root, exec root and address pool (10.123/16,
-// apart from the shared engine's 172.16/12); no default bridge and no iptables rules, so it
-// touches nothing of the host's. The stand-in member image is copied into it.
+// apart from the shared engine's 172.16/12), no iptables rules, and a default bridge of its
+// own. Two of dockerd's ways delete the host's docker0, which the shared engine needs:
+// `--bridge=none`, and a restart with an address pool and without --live-restore. So it
+// always runs with --live-restore; `outage()` kills the members while it is away instead.
+// The stand-in member image is copied into it.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -14,28 +17,33 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export interface PrivateEngine {
   /** DOCKER_HOST for it. */
   host: string;
-  /** Stops the engine (SIGTERM; with --live-restore its containers keep running) and starts it again. */
-  restart(): Promise<void>;
+  /** Stops the engine (SIGTERM: its containers keep running), runs `meanwhile`, and starts it again. */
+  outage(meanwhile?: () => Promise<void>): Promise<void>;
   /** Runs docker against it. */
   docker(...args: string[]): Promise<string>;
   stop(): Promise<void>;
 }
 
-export async function startPrivateEngine(images: string[], liveRestore: boolean): Promise<PrivateEngine> {
+export async function startPrivateEngine(images: string[]): Promise<PrivateEngine> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-engine-'));
   const socket = path.join(root, 'docker.sock');
   const host = `unix://${socket}`;
   let child: ChildProcess | undefined;
+  // A bridge per engine, named after its directory (at most 15 characters).
+  const bridge = `fleet${path.basename(root).slice(-8).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
+  await run('ip', ['addr', 'add', '10.124.255.1/24', 'dev', bridge]);
+  await run('ip', ['link', 'set', bridge, 'up']);
   const args = [
     `--host=${host}`,
     `--data-root=${path.join(root, 'data')}`,
     `--exec-root=${path.join(root, 'exec')}`,
     `--pidfile=${path.join(root, 'docker.pid')}`,
-    '--bridge=none',
+    `--bridge=${bridge}`,
     '--iptables=false',
     '--ip6tables=false',
     '--default-address-pool=base=10.123.0.0/16,size=24',
-    ...(liveRestore ? ['--live-restore'] : []),
+    '--live-restore',
   ];
   const docker = async (...dockerArgs: string[]): Promise<string> => (await run('docker', dockerArgs, { env: { ...process.env, DOCKER_HOST: host }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 })).stdout.trim();
 
@@ -69,8 +77,9 @@ export async function startPrivateEngine(images: string[], liveRestore: boolean)
   return {
     host,
     docker,
-    async restart() {
+    async outage(meanwhile) {
       await halt();
+      await meanwhile?.();
       await start();
     },
     async stop() {
@@ -85,6 +94,7 @@ export async function startPrivateEngine(images: string[], liveRestore: boolean)
       await halt();
       // Mounts (overlay, netns) that dockerd leaves under its roots.
       await run('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]).catch(() => undefined);
+      await run('ip', ['link', 'del', bridge]).catch(() => undefined);
       fs.rmSync(root, { recursive: true, force: true });
     },
   };

@@ -1,0 +1,6 @@
+// What only `fleet up` (and `fleet down` without a daemon) needs: the daemon with its
+// balancer, controller and Docker client, and pino for JSON logs. Bundled apart (dist/fleet-daemon.cjs) so that
+// add, remove and status start without parsing any of it.
+export { Daemon } from './daemon.js';
+export { Engine } from './docker/engine.js';
+export { pinoJson } from '../log/pino-json.js';
