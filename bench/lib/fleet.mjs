@@ -7,6 +7,7 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { forceRemoveFleet } from './docker.mjs';
+import { MEMBER_PORT } from './http.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 
@@ -14,16 +15,26 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
  * The fleet CLI: `FLEET_BIN` (a launcher such as bin/fleet elsewhere, or a .cjs bundle run with
  * this node) or the repository's bin/fleet (which runs dist/fleet.cjs: build first).
  */
-export function fleetCommand() {
-  const bin = process.env.FLEET_BIN ? path.resolve(process.env.FLEET_BIN) : path.join(root, 'bin', 'fleet');
-  return bin.endsWith('.cjs') ? [process.execPath, bin] : [bin];
+export function fleetCommand(bin = process.env.FLEET_BIN) {
+  const file = bin ? path.resolve(bin) : path.join(root, 'bin', 'fleet');
+  return file.endsWith('.cjs') ? [process.execPath, file] : [file];
 }
 
 export const IMAGE = process.env.FLEET_IMAGE || 'fleet-nginx:offline';
 
+/**
+ * What one side of a comparison runs: a fleet CLI, the image its members run and the port
+ * they listen on (builds before 8080 had members on 80).
+ */
+export function makeSide({ label = 'fleet', bin, image = IMAGE, memberPort = MEMBER_PORT, maxReplicas = 250 } = {}) {
+  return { label, command: fleetCommand(bin), image, memberPort, maxReplicas };
+}
+
+export const DEFAULT_SIDE = makeSide();
+
 /** Runs one fleet command to completion; resolves { code, stdout, stderr, ms } (never rejects on exit code). */
-export function fleet(args, { timeoutMs = 180_000 } = {}) {
-  const [cmd, ...pre] = fleetCommand();
+export function fleet(args, { timeoutMs = 180_000, side = DEFAULT_SIDE } = {}) {
+  const [cmd, ...pre] = side.command;
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, [...pre, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -49,8 +60,8 @@ export async function fleetOk(args, options) {
   return r;
 }
 
-export async function status(name) {
-  return JSON.parse((await fleetOk(['status', '--json', '--name', name], { timeoutMs: 30_000 })).stdout);
+export async function status(name, side = DEFAULT_SIDE) {
+  return JSON.parse((await fleetOk(['status', '--json', '--name', name], { timeoutMs: 30_000, side })).stdout);
 }
 
 /** A free TCP port on 127.0.0.1 (asked from the kernel, then released). */
@@ -77,25 +88,32 @@ export function onCleanup(fn) {
 
 /**
  * Starts `fleet up` in the foreground as a child and resolves once it prints that it
- * serves. Its stderr goes to a buffer that is shown if it fails.
+ * serves. Its stderr goes to a buffer that is shown if it fails; `onLog` gets each line of
+ * it as it comes.
  */
-export async function up({ name, replicas, port, image = IMAGE, extra = [], readyTimeoutMs = 300_000 }) {
-  const [cmd, ...pre] = fleetCommand();
-  const args = [...pre, 'up', '--replicas', String(replicas), '--image', image, '--name', name, '--port', String(port), '--log-level', process.env.FLEET_LOG_LEVEL || 'WARNING', ...extra];
+export async function up({ name, replicas, port, side = DEFAULT_SIDE, image = side.image, extra = [], readyTimeoutMs = 300_000, logLevel = process.env.FLEET_LOG_LEVEL || 'WARNING', onLog }) {
+  const [cmd, ...pre] = side.command;
+  const args = [...pre, 'up', '--replicas', String(replicas), '--image', image, '--name', name, '--port', String(port), '--log-level', logLevel, ...extra];
+  const t0 = performance.now();
   const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const record = { name, child, stderr: '', exited: false };
+  const record = { name, side, child, stderr: '', exited: false };
+  let partial = '';
   fleets.set(name, record);
   // BENCH_DAEMON_LOG=file keeps the daemon's log (with FLEET_LOG_LEVEL=INFO: its timings).
   const logFile = process.env.BENCH_DAEMON_LOG ? fs.openSync(process.env.BENCH_DAEMON_LOG, 'a') : undefined;
   if (logFile !== undefined) child.on('close', () => fs.closeSync(logFile));
   child.stderr.on('data', (d) => {
     if (logFile !== undefined) fs.writeSync(logFile, d);
+    if (onLog) {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop();
+      for (const line of lines) onLog(line);
+    }
     record.stderr += d;
     if (record.stderr.length > 200_000) record.stderr = record.stderr.slice(-100_000);
   });
   const exited = new Promise((resolve) => child.on('close', (code) => { record.exited = true; resolve(code); }));
   record.exitedPromise = exited;
-  const t0 = performance.now();
   await new Promise((resolve, reject) => {
     let out = '';
     const timer = setTimeout(() => reject(new Error(`fleet up ${name} not ready within ${readyTimeoutMs} ms`)), readyTimeoutMs);
@@ -119,7 +137,9 @@ export async function up({ name, replicas, port, image = IMAGE, extra = [], read
 export async function down(name) {
   const record = fleets.get(name);
   fleets.delete(name);
-  const r = await fleet(['down', '--name', name], { timeoutMs: 120_000 }).catch((e) => ({ code: 1, stderr: String(e) }));
+  const t0 = performance.now();
+  const r = await fleet(['down', '--name', name], { timeoutMs: 300_000, side: record?.side }).catch((e) => ({ code: 1, stderr: String(e) }));
+  r.downMs = performance.now() - t0;
   if (record && !record.exited) {
     // Unref'd: a timer that lost the race must not keep the benchmark alive for 15 s.
     const timeout = (ms) => new Promise((res) => setTimeout(() => res('timeout'), ms).unref());

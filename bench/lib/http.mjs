@@ -4,9 +4,9 @@ import http from 'node:http';
 /** Where a member's nginx listens inside its container (MEMBER_PORT in src/fleet/config.ts). */
 export const MEMBER_PORT = 8080;
 
-/** A member's list, straight from its own address. */
-export function memberUrl(ip) {
-  return `http://${ip}:${MEMBER_PORT}/`;
+/** A member's list, straight from its own address (`port`: where that build's members listen). */
+export function memberUrl(ip, port = MEMBER_PORT) {
+  return `http://${ip}:${port}/`;
 }
 
 const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });

@@ -1,0 +1,48 @@
+// Polls members on their own addresses, each in a loop of its own with a short pause, so
+// that a dead or slow address never holds the others up.
+import { performance } from 'node:perf_hooks';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { get, memberUrl, parseList } from './http.mjs';
+
+/**
+ * GETs each watched IP every `intervalMs` until `finished(ip)` says so, `stop()` or the
+ * deadline; every answer goes to `onAnswer(ip, list, sent, received)` with the served list
+ * (null for a refusal, an error status or a timeout) and performance.now() times.
+ */
+export class ListPoller {
+  constructor({ port, intervalMs, deadline, onAnswer, finished = () => false }) {
+    this.port = port;
+    this.intervalMs = intervalMs;
+    this.deadline = deadline;
+    this.onAnswer = onAnswer;
+    this.finished = finished;
+    this.loops = new Set();
+    this.stopped = false;
+    this.requests = 0;
+  }
+
+  watch(ip) {
+    if (this.loops.has(ip) || this.stopped) return;
+    this.loops.add(ip);
+    void (async () => {
+      while (!this.stopped && performance.now() < this.deadline && !this.finished(ip)) {
+        let list = null;
+        const sent = performance.now();
+        this.requests++;
+        try {
+          const r = await get(memberUrl(ip, this.port), { timeoutMs: 500 });
+          if (r.status === 200) list = parseList(r.body);
+        } catch {
+          // refused, unreachable or slow: this member does not serve a list now
+        }
+        if (this.stopped) return;
+        this.onAnswer(ip, list, sent, performance.now());
+        await sleep(this.intervalMs);
+      }
+    })();
+  }
+
+  stop() {
+    this.stopped = true;
+  }
+}
