@@ -37,6 +37,7 @@ import { parseLogLine } from './lib/daemon-log.mjs';
 import { DEFAULT_SIDE, cleanup, daemonLog, down, fleet, freePort, installSignalHandlers, makeSide, status, up } from './lib/fleet.mjs';
 import { closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
 import { ListPoller } from './lib/poll.mjs';
+import { cpuReading, cpuSpent } from './lib/cpu.mjs';
 import { dockerStats, enginePids, fdCount, memoryOf, processes, pssOf, shimPids } from './lib/proc.mjs';
 import { fmt, median, percentile, table } from './lib/stats.mjs';
 
@@ -193,6 +194,8 @@ function insideTimes(fleetRun, op, fromWall, toWall) {
     const mine = converged.filter((l) => l.fields.cause === cause);
     if (mine.length === 0) return { lines: converged.map((l) => l.fields) };
     return {
+      // From the action to the daemon's start of the change: the CLI reaching it, or the die event.
+      lagMs: mine[0].ts - Number(mine[0].fields.ms) - fromWall,
       firstMs: Number(mine[0].fields.ms),
       lastMs: Number(mine.at(-1).fields.ms),
       generations: mine.length,
@@ -204,7 +207,7 @@ function insideTimes(fleetRun, op, fromWall, toWall) {
   const scale = lines.find((l) => l.event === 'fleet.scale');
   const pushed = lines.filter((l) => l.event === 'list.pushed');
   if (op === 'kill' || !scale || pushed.length === 0) return {};
-  return { lastMs: pushed.at(-1).ts - scale.ts, firstMs: pushed.at(-1).ts - scale.ts, generations: pushed.length };
+  return { lagMs: scale.ts - fromWall, lastMs: pushed.at(-1).ts - scale.ts, firstMs: pushed.at(-1).ts - scale.ts, generations: pushed.length };
 }
 
 async function measureOp(fleetRun, op, members, rep) {
@@ -217,6 +220,7 @@ async function measureOp(fleetRun, op, members, rep) {
   const sample = { side: side.label, op, from: n, to: op === 'add' ? n + 1 : op === 'remove' ? n - 1 : n, rep };
   let t0;
   let r;
+  let cpuA;
   if (op === 'kill') {
     const victim = members[rep % n];
     sample.victim = victim.ip;
@@ -245,6 +249,7 @@ async function measureOp(fleetRun, op, members, rep) {
       w.setTarget([...survivors, c.ip], performance.now());
     });
     await sleep(50); // the loops are warm and the event stream is open
+    cpuA = cpuReading({ daemonPid: fleetRun.pid, ids: [...oldIds] });
     t0 = performance.now();
     sample.t0Wall = wall(t0);
     await killContainer(victim.id);
@@ -265,6 +270,7 @@ async function measureOp(fleetRun, op, members, rep) {
     });
     for (const ip of before) w.watch(ip);
     await sleep(50);
+    cpuA = cpuReading({ daemonPid: fleetRun.pid, ids: [...oldIds] });
     t0 = performance.now();
     sample.t0Wall = wall(t0);
     const cli = await fleet([op, '--count', '1', '--name', name], { timeoutMs: 120_000, side });
@@ -275,6 +281,7 @@ async function measureOp(fleetRun, op, members, rep) {
     sample.servedAtReturn = now.length === sample.to && (await allServe(now, side.memberPort));
     r = await w.result;
   }
+  sample.cpu = cpuSpent(cpuA, cpuReading({ daemonPid: fleetRun.pid, ids: (await listMembers(name)).map((c) => c.id) }));
   if (r.timeout) {
     sample.timeout = true;
     sample.detail = { target: r.target, t0, served: r.served, servedAt: r.servedAt };
@@ -303,6 +310,7 @@ async function measureUp(fleetRun, n) {
   await sleep(50);
   const dockerd = enginePids().dockerd;
   const dockerdBefore = { mem: memoryOf(dockerd), fds: fdCount(dockerd) };
+  const cpuA = cpuReading({ daemonPid: process.pid, ids: [] });
   const t0 = performance.now();
   const sample = { side: side.label, op: 'up', from: 0, to: n, t0Wall: wall(t0) };
   fleetRun.logs = [];
@@ -311,6 +319,9 @@ async function measureUp(fleetRun, n) {
   sample.servingMs = rec.upMs;
   const r = await w.result;
   stopFinding();
+  const cpuB = cpuReading({ daemonPid: rec.child.pid, ids: (await listMembers(name)).map((c) => c.id) });
+  // The daemon started after the first reading: all its CPU counts.
+  sample.cpu = cpuSpent({ ...cpuA, daemon: 0 }, cpuB);
   if (r.timeout) {
     sample.timeout = true;
     return sample;
@@ -438,6 +449,21 @@ async function runSize(size, results) {
 
 // ---- report ----
 
+function cpuRows(samples) {
+  const rows = [];
+  for (const size of SIZES) {
+    for (const side of sidesAt(size)) {
+      for (const op of ['up', 'kill', 'remove', 'add']) {
+        const cs = samples.filter((s) => s.size === size && s.side === side.label && s.op === op && s.cpu).map((s) => s.cpu);
+        if (cs.length === 0) continue;
+        const p = (k) => fmt(percentile(cs.map((c) => c[k]), 50));
+        rows.push([size, side.label, op, p('wallMs'), `${p('hostBusyMs')} of ${p('hostTotalMs')}`, p('dockerdMs'), p('containerdMs'), p('shimsMs'), p('membersMs'), p('daemonMs'), p('cliMs'), p('benchMs'), p('throttled')]);
+      }
+    }
+  }
+  return rows;
+}
+
 const MiB = (kib) => kib / 1024;
 const range = (xs) => `${fmt(Math.min(...xs))}–${fmt(Math.max(...xs))}`;
 
@@ -467,7 +493,8 @@ function opRows(samples, size, side) {
     if (ss.length === 0) return;
     const inside = insidePick ? ok.map(insidePick).filter(Number.isFinite) : [];
     const c = cli ? ss.map((s) => s.cliMs ?? s.servingMs).filter(Number.isFinite) : [];
-    rows.push([size, side.label, label, ok.length, fmt(percentile(v, 50)), fmt(Math.max(...v)), fmt(Math.min(...v)), fmt(percentile(ok.map(firstPick), 50)), inside.length ? `${fmt(percentile(inside, 50))} / ${fmt(Math.max(...inside))}` : '-', c.length ? fmt(percentile(c, 50)) : '-', problemsOf(ss)]);
+    const lag = ok.map((s) => s.inside?.lagMs).filter(Number.isFinite);
+    rows.push([size, side.label, label, ok.length, fmt(percentile(v, 50)), fmt(Math.max(...v)), fmt(Math.min(...v)), fmt(percentile(ok.map(firstPick), 50)), lag.length ? fmt(percentile(lag, 50)) : '-', inside.length ? `${fmt(percentile(inside, 50))} / ${fmt(Math.max(...inside))}` : '-', c.length ? fmt(percentile(c, 50)) : '-', problemsOf(ss)]);
   };
   const ups = mine.filter((s) => s.op === 'up');
   row(`up 0→${size}: fully listed`, ups, (s) => s.convergeMs, (s) => s.daemonReadyMs);
@@ -569,11 +596,15 @@ function report(results) {
     '## Convergence (ms, outside: polled on every member; daemon: its own list.converged ms, p50 / max)',
     '',
     table(
-      ['members', 'side', 'change', 'n', 'p50', 'max', 'min', 'first member p50', 'daemon p50 / max', 'CLI returned p50', 'checks'],
+      ['members', 'side', 'change', 'n', 'p50', 'max', 'min', 'first member p50', 'daemon began p50', 'daemon p50 / max', 'CLI returned p50', 'checks'],
       SIZES.flatMap((size) => sidesAt(size).flatMap((side) => opRows(results.samples, size, side))),
     ),
     '',
-    'For up, "CLI returned" is when `fleet up` printed that it serves, and "daemon" is fleet.starting → fleet.ready in its log.',
+    '"daemon began": from the action to the start of the change in the daemon (its log time minus its ms: the CLI reaching it, or the die event). For up, "CLI returned" is when `fleet up` printed that it serves, and "daemon" is fleet.starting → fleet.ready in its log.',
+    '',
+    '## CPU during each change (CPU-ms from the action to convergence, p50 over the samples)',
+    '',
+    table(['members', 'side', 'change', 'wall', 'host busy of host total', 'dockerd', 'containerd', 'shims + runc', 'members (cgroups)', 'fleet daemon', 'fleet CLI', 'bench', 'member CPU throttles'], cpuRows(results.samples)),
     '',
     '## Goals (issue 7, new build)',
     '',
