@@ -23,6 +23,8 @@
 //
 // Environment: BENCH_SIZES (10,100,250), BENCH_REPS (5), BENCH_UP_ROUNDS (5), BENCH_POLL_MS (5),
 // BENCH_POLL_RATE (4000), BENCH_CLI_RUNS (21), BENCH_JSON (raw samples to this file),
+// BENCH_QUIET_BUSY (0.25) and BENCH_QUIET_MAX_S (300): before each measurement, wait until the
+// host's CPUs are less busy than that share over half a second, at most that long,
 // FLEET_BIN, FLEET_IMAGE (fleet-nginx:offline), FLEET_LOG_LEVEL (INFO: the daemon's own
 // figures come from its INFO lines); the older build: BENCH_OLD_BIN (its bin/fleet; unset: no
 // old side), BENCH_OLD_IMAGE (fleet-nginx:offline-b285a77), BENCH_OLD_MEMBER_PORT (80),
@@ -37,7 +39,7 @@ import { parseLogLine } from './lib/daemon-log.mjs';
 import { DEFAULT_SIDE, cleanup, daemonLog, down, fleet, freePort, installSignalHandlers, makeSide, status, up } from './lib/fleet.mjs';
 import { closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
 import { ListPoller } from './lib/poll.mjs';
-import { cpuReading, cpuSpent } from './lib/cpu.mjs';
+import { cpuReading, cpuSpent, waitQuiet } from './lib/cpu.mjs';
 import { dockerStats, enginePids, fdCount, memoryOf, processes, pssOf, shimPids } from './lib/proc.mjs';
 import { fmt, median, percentile, table } from './lib/stats.mjs';
 
@@ -48,6 +50,8 @@ const POLL_MS = Number(process.env.BENCH_POLL_MS || 5);
 const POLL_RATE = Number(process.env.BENCH_POLL_RATE || 4000);
 const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS || 21);
 const LOG_LEVEL = process.env.FLEET_LOG_LEVEL || 'INFO';
+const QUIET_BUSY = Number(process.env.BENCH_QUIET_BUSY || 0.25);
+const QUIET_MAX_MS = Number(process.env.BENCH_QUIET_MAX_S || 300) * 1000;
 const OP_TIMEOUT_MS = 30_000;
 const UP_TIMEOUT_MS = 300_000;
 const SETTLE_TIMEOUT_MS = 180_000;
@@ -71,6 +75,11 @@ const keyOf = (ips) => sortIps(ips).join(',');
 const pollInterval = (n) => Math.max(POLL_MS, Math.round((n * 1000) / POLL_RATE));
 /** performance.now() as milliseconds since the epoch, to compare with the daemon's log times. */
 const wall = (t) => performance.timeOrigin + t;
+
+/** Waits for a quiet host before a measurement; the sample records how busy it was. */
+async function quietHost(what) {
+  return waitQuiet({ threshold: QUIET_BUSY, maxWaitMs: QUIET_MAX_MS, onWait: (busy) => log(`${what}: host ${Math.round(busy * 100)}% busy, waiting for it to calm down`) });
+}
 
 /** One GET of every IP; true when each serves `ips` (sorted). */
 async function allServe(ips, port) {
@@ -216,8 +225,9 @@ async function measureOp(fleetRun, op, members, rep) {
   const n = before.length;
   const old = new Set(before);
   const oldIds = new Set(members.map((m) => m.id));
-  const deadline = performance.now() + OP_TIMEOUT_MS;
   const sample = { side: side.label, op, from: n, to: op === 'add' ? n + 1 : op === 'remove' ? n - 1 : n, rep };
+  sample.quiet = await quietHost(`${side.label} ${op} at ${n}`);
+  const deadline = performance.now() + OP_TIMEOUT_MS;
   let t0;
   let r;
   let cpuA;
@@ -299,6 +309,7 @@ async function measureOp(fleetRun, op, members, rep) {
 /** `fleet up --replicas n`, timed until every member serves the list of all n. */
 async function measureUp(fleetRun, n) {
   const { name, side, port } = fleetRun;
+  const quiet = await quietHost(`${side.label} up ${n}`);
   const ips = new Set();
   const w = follower({ port: side.memberPort, n, deadline: performance.now() + UP_TIMEOUT_MS });
   const stopFinding = followStarts(name, (c) => {
@@ -312,7 +323,7 @@ async function measureUp(fleetRun, n) {
   const dockerdBefore = { mem: memoryOf(dockerd), fds: fdCount(dockerd) };
   const cpuA = cpuReading({ daemonPid: process.pid, ids: [] });
   const t0 = performance.now();
-  const sample = { side: side.label, op: 'up', from: 0, to: n, t0Wall: wall(t0) };
+  const sample = { side: side.label, op: 'up', from: 0, to: n, t0Wall: wall(t0), quiet };
   fleetRun.logs = [];
   const rec = await up({ name, replicas: n, port, side, logLevel: LOG_LEVEL, readyTimeoutMs: UP_TIMEOUT_MS, onLog: logKeeper(fleetRun) });
   fleetRun.record = rec;
@@ -457,7 +468,7 @@ function cpuRows(samples) {
         const cs = samples.filter((s) => s.size === size && s.side === side.label && s.op === op && s.cpu).map((s) => s.cpu);
         if (cs.length === 0) continue;
         const p = (k) => fmt(percentile(cs.map((c) => c[k]), 50));
-        rows.push([size, side.label, op, p('wallMs'), `${p('hostBusyMs')} of ${p('hostTotalMs')}`, p('dockerdMs'), p('containerdMs'), p('shimsMs'), p('membersMs'), p('daemonMs'), p('cliMs'), p('benchMs'), p('throttled')]);
+        rows.push([size, side.label, op, p('wallMs'), `${p('hostBusyMs')} of ${p('hostTotalMs')}`, p('dockerdMs'), p('containerdMs'), p('shimsMs'), p('membersMs'), p('daemonMs'), p('cliMs'), p('benchMs'), p('restMs'), p('throttled')]);
       }
     }
   }
@@ -481,6 +492,7 @@ function problemsOf(ss) {
   count((s) => s.unsorted > 0, 'with unsorted answers');
   count((s) => s.op === 'kill' && s.replacement === s.victim, "replacements got the killed member's IP");
   count((s) => s.inside?.byExec > 0, 'pushes by one-shot exec');
+  count((s) => s.quiet && !s.quiet.quiet, 'began on a busy host');
   return problems.join('; ') || 'ok';
 }
 
@@ -604,7 +616,7 @@ function report(results) {
     '',
     '## CPU during each change (CPU-ms from the action to convergence, p50 over the samples)',
     '',
-    table(['members', 'side', 'change', 'wall', 'host busy of host total', 'dockerd', 'containerd', 'shims + runc', 'members (cgroups)', 'fleet daemon', 'fleet CLI', 'bench', 'member CPU throttles'], cpuRows(results.samples)),
+    table(['members', 'side', 'change', 'wall', 'host busy of host total', 'dockerd', 'containerd', 'shims + runc', 'members (cgroups)', 'fleet daemon', 'fleet CLI', 'bench', 'rest (kernel, others)', 'member CPU throttles'], cpuRows(results.samples)),
     '',
     '## Goals (issue 7, new build)',
     '',

@@ -85,7 +85,7 @@ export function cpuSpent(a, b) {
     for (const [k, v] of after) sum += value(v) - (before.has(k) ? value(before.get(k)) : 0);
     return sum;
   };
-  return {
+  const spent = {
     wallMs: b.at - a.at,
     hostBusyMs: (b.host.busy - a.host.busy) * TICK_MS,
     hostTotalMs: (b.host.total - a.host.total) * TICK_MS,
@@ -98,4 +98,32 @@ export function cpuSpent(a, b) {
     benchMs: b.bench - a.bench,
     cliMs: (b.cli - a.cli) * TICK_MS,
   };
+  // What none of them spent: the kernel's own work (softirqs), short-lived helpers, other work on the host.
+  spent.restMs = spent.hostBusyMs - spent.dockerdMs - spent.containerdMs - spent.shimsMs - spent.membersMs - spent.daemonMs - spent.benchMs - spent.cliMs;
+  return spent;
+}
+
+/** The host's busy share of all CPUs over `ms`. */
+export async function hostBusy(ms = 500) {
+  const a = hostTicks();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  const b = hostTicks();
+  return (b.busy - a.busy) / Math.max(1, b.total - a.total);
+}
+
+/**
+ * Waits until the host is quiet (busy below `threshold` of all CPUs over half a second),
+ * at most `maxWaitMs`; the shared machine runs other work. Resolves { waitedMs, busy, quiet }.
+ */
+export async function waitQuiet({ threshold = 0.25, maxWaitMs = 300_000, onWait } = {}) {
+  const t0 = Date.now();
+  let told = false;
+  for (;;) {
+    const busy = await hostBusy();
+    if (busy < threshold) return { waitedMs: Date.now() - t0, busy, quiet: true };
+    if (Date.now() - t0 > maxWaitMs) return { waitedMs: Date.now() - t0, busy, quiet: false };
+    if (!told) onWait?.(busy);
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+  }
 }

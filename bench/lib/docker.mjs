@@ -9,9 +9,11 @@ function socketPath() {
   throw new Error(`the benchmarks only talk to a unix-socket engine (DOCKER_HOST=${host})`);
 }
 
-export function dockerApi(method, path, { timeoutMs = 15_000 } = {}) {
+export function dockerApi(method, path, { timeoutMs = 15_000, body } = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ socketPath: socketPath(), method, path, agent: false, timeout: timeoutMs }, (res) => {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const headers = payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) };
+    const req = http.request({ socketPath: socketPath(), method, path, agent: false, timeout: timeoutMs, headers }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => {
@@ -29,7 +31,7 @@ export function dockerApi(method, path, { timeoutMs = 15_000 } = {}) {
     });
     req.on('timeout', () => req.destroy(new Error(`docker ${method} ${path}: timeout`)));
     req.on('error', reject);
-    req.end();
+    req.end(payload);
   });
 }
 
