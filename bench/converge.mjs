@@ -22,7 +22,8 @@
 // each serves their list.
 //
 // Environment: BENCH_SIZES (10,100,250), BENCH_REPS (5), BENCH_UP_ROUNDS (5), BENCH_POLL_MS (5),
-// BENCH_POLL_RATE (4000), BENCH_CLI_RUNS (21), BENCH_JSON (raw samples to this file),
+// BENCH_POLL_RATE (2000; 0: no polling at all, the daemon's own figures only, new build only),
+// BENCH_CLI_RUNS (21), BENCH_JSON (raw samples to this file),
 // BENCH_QUIET_BUSY (0.25) and BENCH_QUIET_MAX_S (300): before each measurement, wait until the
 // host's CPUs are less busy than that share over half a second, at most that long,
 // FLEET_BIN, FLEET_IMAGE (fleet-nginx:offline), FLEET_LOG_LEVEL (INFO: the daemon's own
@@ -47,7 +48,9 @@ const SIZES = (process.env.BENCH_SIZES || '10,100,250').split(',').map(Number);
 const REPS = Number(process.env.BENCH_REPS || 5);
 const UP_ROUNDS = Math.max(1, Number(process.env.BENCH_UP_ROUNDS || 5));
 const POLL_MS = Number(process.env.BENCH_POLL_MS || 5);
-const POLL_RATE = Number(process.env.BENCH_POLL_RATE || 4000);
+const POLL_RATE = Number(process.env.BENCH_POLL_RATE ?? 2000);
+/** BENCH_POLL_RATE=0: nobody polls; only the daemon's own figures, and the CPU without the bench's traffic. */
+const POLLING = POLL_RATE > 0;
 const CLI_RUNS = Number(process.env.BENCH_CLI_RUNS || 21);
 const LOG_LEVEL = process.env.FLEET_LOG_LEVEL || 'INFO';
 const QUIET_BUSY = Number(process.env.BENCH_QUIET_BUSY || 0.25);
@@ -68,7 +71,7 @@ const OLD = process.env.BENCH_OLD_BIN
     })
   : undefined;
 const OLD_SIZES = process.env.BENCH_OLD_SIZES ? process.env.BENCH_OLD_SIZES.split(',').map(Number) : SIZES.filter((s) => s <= 100);
-const sidesAt = (size) => [NEW, ...(OLD && OLD_SIZES.includes(size) ? [OLD] : [])].filter((s) => size <= s.maxReplicas);
+const sidesAt = (size) => [NEW, ...(OLD && POLLING && OLD_SIZES.includes(size) ? [OLD] : [])].filter((s) => size <= s.maxReplicas);
 
 const log = (msg) => process.stderr.write(`[converge ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 const keyOf = (ips) => sortIps(ips).join(',');
@@ -231,6 +234,7 @@ async function measureOp(fleetRun, op, members, rep) {
   let t0;
   let r;
   let cpuA;
+  if (!POLLING) return measureOpUnpolled(fleetRun, op, members, rep, sample);
   if (op === 'kill') {
     const victim = members[rep % n];
     sample.victim = victim.ip;
@@ -306,18 +310,44 @@ async function measureOp(fleetRun, op, members, rep) {
   return sample;
 }
 
+/** An operation with nobody polling: it ends when the daemon logs the change converged. */
+async function measureOpUnpolled(fleetRun, op, members, rep, sample) {
+  const { name, side } = fleetRun;
+  const ids = members.map((m) => m.id);
+  const cpuA = cpuReading({ daemonPid: fleetRun.pid, ids });
+  const t0 = Date.now();
+  sample.t0Wall = t0;
+  const cause = op === 'kill' ? 'death' : 'scale';
+  if (op === 'kill') {
+    sample.victim = members[rep % members.length].ip;
+    await killContainer(members[rep % members.length].id);
+  } else {
+    const cli = await fleet([op, '--count', '1', '--name', name], { timeoutMs: 120_000, side });
+    sample.cliMs = cli.ms;
+    if (cli.code !== 0) sample.cliError = (cli.stderr || cli.stdout).trim();
+  }
+  const deadline = Date.now() + OP_TIMEOUT_MS;
+  const done = () => fleetRun.logs.some((l) => l.event === 'list.converged' && l.ts >= t0 - 5 && l.fields.cause === cause && Number(l.fields.members) === sample.to);
+  while (!done() && Date.now() < deadline) await sleep(5);
+  if (!done()) sample.timeout = true;
+  sample.cpu = cpuSpent(cpuA, cpuReading({ daemonPid: fleetRun.pid, ids: (await listMembers(name)).map((c) => c.id) }));
+  return sample;
+}
+
 /** `fleet up --replicas n`, timed until every member serves the list of all n. */
 async function measureUp(fleetRun, n) {
   const { name, side, port } = fleetRun;
   const quiet = await quietHost(`${side.label} up ${n}`);
   const ips = new Set();
-  const w = follower({ port: side.memberPort, n, deadline: performance.now() + UP_TIMEOUT_MS });
-  const stopFinding = followStarts(name, (c) => {
-    if (!c.ip || ips.has(c.ip) || w.target) return;
-    ips.add(c.ip);
-    w.watch(c.ip);
-    if (ips.size === n) w.setTarget([...ips], -Infinity);
-  });
+  const w = POLLING ? follower({ port: side.memberPort, n, deadline: performance.now() + UP_TIMEOUT_MS }) : undefined;
+  const stopFinding = POLLING
+    ? followStarts(name, (c) => {
+        if (!c.ip || ips.has(c.ip) || w.target) return;
+        ips.add(c.ip);
+        w.watch(c.ip);
+        if (ips.size === n) w.setTarget([...ips], -Infinity);
+      })
+    : () => {};
   await sleep(50);
   const dockerd = enginePids().dockerd;
   const dockerdBefore = { mem: memoryOf(dockerd), fds: fdCount(dockerd) };
@@ -328,7 +358,7 @@ async function measureUp(fleetRun, n) {
   const rec = await up({ name, replicas: n, port, side, logLevel: LOG_LEVEL, readyTimeoutMs: UP_TIMEOUT_MS, onLog: logKeeper(fleetRun) });
   fleetRun.record = rec;
   sample.servingMs = rec.upMs;
-  const r = await w.result;
+  const r = POLLING ? await w.result : { tAll: NaN, tFirst: NaN };
   stopFinding();
   const cpuB = cpuReading({ daemonPid: rec.child.pid, ids: (await listMembers(name)).map((c) => c.id) });
   // The daemon started after the first reading: all its CPU counts.
@@ -433,7 +463,7 @@ async function runSize(size, results) {
           s.settledWall = Date.now();
           s.inside = insideTimes(fleetRun, op, s.t0Wall, s.settledWall);
           s.daemonRssKiB = memoryOf(fleetRun.pid)?.rssKiB;
-          const extra = s.cliMs !== undefined ? `, cli returned ${fmt(s.cliMs)} ms${s.servedAtReturn ? '' : ' BEFORE all served'}` : '';
+          const extra = s.cliMs !== undefined ? `, cli returned ${fmt(s.cliMs)} ms${s.servedAtReturn === false ? ' BEFORE all served' : ''}` : '';
           const gone = s.goneMs !== undefined ? `dead IP gone ${fmt(s.goneMs)} ms, replaced ` : '';
           log(`${size} members, ${side.label}, rep ${rep + 1}/${REPS}, ${op} ${s.from}→${s.to}: ${s.timeout ? 'TIMEOUT' : `${gone}${fmt(s.convergeMs)} ms`}${extra}; daemon: ${s.inside.lastMs !== undefined ? `${fmt(s.inside.firstMs)}/${fmt(s.inside.lastMs)} ms` : '-'}${s.cliError ? ` error: ${s.cliError}` : ''}`);
         }
@@ -596,7 +626,7 @@ function report(results) {
     `# fleet convergence, ${new Date().toISOString()}`,
     `host: ${os.hostname()}, ${cpus.length} CPUs (${cpus[0]?.model ?? '?'}), node ${process.version}; load average at start ${results.loadStart.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`,
     ...[NEW, OLD].filter(Boolean).map((s) => `${s.label}: ${s.command.join(' ')}, image ${s.image}, members on :${s.memberPort}`),
-    `up rounds ${UP_ROUNDS}, operation reps ${REPS}; poll pause per member max(${POLL_MS} ms, members × 1000 / ${POLL_RATE}); daemon log level ${LOG_LEVEL}; nearest-rank percentiles`,
+    `up rounds ${UP_ROUNDS}, operation reps ${REPS}; ${POLLING ? `poll pause per member max(${POLL_MS} ms, members × 1000 / ${POLL_RATE}): ${SIZES.map((n) => `${pollInterval(n)} ms at ${n}`).join(', ')}` : 'NO polling (BENCH_POLL_RATE=0): the daemon\'s own figures only'}; daemon log level ${LOG_LEVEL}; host quiet gate: busy < ${QUIET_BUSY * 100}% over 0.5 s before each measurement; nearest-rank percentiles`,
     '',
     '## CLI start-up (interleaved, ms)',
     '',

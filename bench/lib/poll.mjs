@@ -1,8 +1,8 @@
-// Polls members on their own addresses, each in a loop of its own with a short pause, so
-// that a dead or slow address never holds the others up.
+// Polls members on their own addresses, each in a loop of its own with a short pause over a
+// kept-alive connection of its own, so that a dead or slow address never holds the others up.
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { get, memberUrl, parseList } from './http.mjs';
+import { MemberConnection, parseList } from './http.mjs';
 
 /**
  * GETs each watched IP every `intervalMs` until `finished(ip)` says so, `stop()` or the
@@ -24,21 +24,23 @@ export class ListPoller {
   watch(ip) {
     if (this.loops.has(ip) || this.stopped) return;
     this.loops.add(ip);
+    const connection = new MemberConnection(ip, this.port);
     void (async () => {
       while (!this.stopped && performance.now() < this.deadline && !this.finished(ip)) {
         let list = null;
         const sent = performance.now();
         this.requests++;
         try {
-          const r = await get(memberUrl(ip, this.port), { timeoutMs: 500 });
+          const r = await connection.get(500);
           if (r.status === 200) list = parseList(r.body);
         } catch {
           // refused, unreachable or slow: this member does not serve a list now
         }
-        if (this.stopped) return;
+        if (this.stopped) break;
         this.onAnswer(ip, list, sent, performance.now());
         await sleep(this.intervalMs);
       }
+      connection.drop();
     })();
   }
 
