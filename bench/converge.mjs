@@ -566,10 +566,11 @@ function rssSamples(results, size, side) {
 
 function goalRows(results) {
   return GOALS.filter((g) => SIZES.includes(g.size)).map((g) => {
-    const v =
+    const v = (
       g.op === 'rss'
         ? rssSamples(results, g.size, 'new')
-        : results.samples.filter((s) => s.size === g.size && s.side === 'new' && s.op === g.op && !s.timeout).map(g.pick);
+        : results.samples.filter((s) => s.size === g.size && s.side === 'new' && s.op === g.op && !s.timeout).map(g.pick)
+    ).filter(Number.isFinite);
     const x = g.stat === 'p50' ? percentile(v, 50) : Math.max(...v);
     const unit = g.op === 'rss' ? 'MiB' : 'ms';
     return [g.size, g.what, `≤ ${g.limit} ${unit}`, `${fmt(x, g.op === 'rss' ? 1 : 0)} ${unit}`, v.length === 0 ? '-' : x <= g.limit ? 'met' : '**NOT met**'];
