@@ -28,6 +28,8 @@ const bundles = [
   // bin/fleet and the daemon image (images/fleet/Dockerfile) these two: both images carry Node 20.
   { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20', plugins: [daemonApart] },
   { entryPoints: ['src/fleet/daemon-bundle.ts'], outfile: 'dist/fleet-daemon.cjs', target: 'node20' },
+  // The balancer's worker processes: the data plane alone, no Docker client.
+  { entryPoints: ['src/fleet/data/worker-main.ts'], outfile: 'dist/fleet-worker.cjs', target: 'node20' },
 ];
 
 await Promise.all(bundles.map((bundle) => build({ ...common, ...bundle })));

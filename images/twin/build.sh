@@ -144,7 +144,7 @@ build_node_base
 build_final_base
 for target in "${targets[@]}"; do
   case $target in
-    fleet) build_twin fleet:twin images/fleet/Dockerfile dist/fleet.cjs dist/fleet-daemon.cjs bin/* $(find images/nginx -path images/nginx/offline -prune -o -type f -print | sort) ;;
+    fleet) build_twin fleet:twin images/fleet/Dockerfile dist/fleet.cjs dist/fleet-daemon.cjs dist/fleet-worker.cjs bin/* $(find images/nginx -path images/nginx/offline -prune -o -type f -print | sort) ;;
     dkr-ls) build_twin dkr-ls:twin Dockerfile dist/dkr-ls.cjs ;;
   esac
 done

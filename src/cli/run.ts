@@ -9,6 +9,14 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70 } as const;
 
 const SCHEMA_PREFIX = 'Invalid option schema: ';
 
+/**
+ * A UsageError, from this bundle's clipanion or another's: fleet's daemon is a bundle of its
+ * own (dist/fleet-daemon.cjs) with its own copy of the class, so `instanceof` cannot tell.
+ */
+function isUsageError(error: unknown): error is Error {
+  return error instanceof UsageError || (error instanceof Error && (error as { clipanion?: { type?: string } }).clipanion?.type === 'usage');
+}
+
 export interface RunOptions {
   /** The word that names the command (`tags`, `up`); undefined when there is none. */
   path: string | undefined;
@@ -127,11 +135,11 @@ export async function runCli(cli: Cli<BaseContext>, argv: readonly string[], con
     return (await command.validateAndExecute()) ?? EXIT.ok;
   } catch (error) {
     // A cross-flag rule (a command's static schema) is a bad command line like any other.
-    if (error instanceof UsageError && error.message.startsWith(SCHEMA_PREFIX)) {
+    if (isUsageError(error) && error.message.startsWith(SCHEMA_PREFIX)) {
       context.stderr.write(`Error: ${retype(error.message.slice(SCHEMA_PREFIX.length), typed)}\n`);
       return EXIT.usage;
     }
-    if (error instanceof UsageError || options.isUserError?.(error)) {
+    if (isUsageError(error) || options.isUserError?.(error)) {
       context.stderr.write(`Error: ${retype((error as Error).message, typed)}\n`);
       return EXIT.failed;
     }

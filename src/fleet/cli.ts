@@ -3,6 +3,7 @@ import { Builtins, Cli } from 'clipanion';
 import { AddCommand } from './commands/add.js';
 import type { FleetContext } from './commands/context.js';
 import { DownCommand } from './commands/down.js';
+import { ReloadCommand } from './commands/reload.js';
 import { RemoveCommand } from './commands/remove.js';
 import { StatusCommand } from './commands/status.js';
 import { UpCommand } from './commands/up.js';
@@ -15,6 +16,7 @@ export function buildCli(): Cli<FleetContext> {
   cli.register(RemoveCommand);
   cli.register(StatusCommand);
   cli.register(DownCommand);
+  cli.register(ReloadCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli;

@@ -1,4 +1,5 @@
 // Defaults and limits of the fleet, in one place for the CLI, the daemon and the docs.
+import os from 'node:os';
 
 export const DEFAULT_NAME = 'fleet';
 export const DEFAULT_IMAGE = 'fleet-nginx:latest';
@@ -75,4 +76,15 @@ export const MEMBER_OPEN_FILES = 8192;
 export interface MemberLimits {
   memoryBytes: number;
   cpus: number;
+}
+
+// The balancer's worker processes.
+/** At least two, so one worker's death never takes the front door down. */
+export const DEFAULT_WORKERS = Math.max(2, availableCpus());
+export const MAX_WORKERS = 64;
+/** A worker that has not reported for this long has its event loop stuck: it is replaced. */
+export const WORKER_HANG_MS = 3_000;
+
+function availableCpus(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }

@@ -3,4 +3,5 @@
 // add, remove and status start without parsing any of it.
 export { Daemon } from './daemon.js';
 export { Engine } from './docker/engine.js';
+export { removeFleet } from './docker/teardown.js';
 export { pinoJson } from '../log/pino-json.js';

@@ -1,22 +1,27 @@
-// The fleet daemon: the balancer, the health checker, the control loop and the control
-// socket in one process. start() either brings all of it up or leaves nothing behind.
+// The fleet daemon's primary process: the control plane (Docker, the control loop, health
+// checks, the list sessions, the control socket) and the keeper of the balancer's worker
+// processes, the data plane. This file only wires them together; start() either brings
+// all of it up or leaves nothing behind.
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS, WORKER_HANG_MS } from './config.js';
 import { HealthChecker } from './control/checker.js';
-import { type Member, MemberSet } from './data/members.js';
-import { Balancer, type UpstreamLimits } from './data/balancer.js';
+import { routeEvent } from './control/events.js';
+import { ListDistributor } from './control/lists/distributor.js';
+import { type Member, MemberSet } from './control/members.js';
+import { Controller } from './control/reconcile/controller.js';
+import type { DownResult, FleetStatus, MemberStatus, ReloadResult, ScaleResult } from './control/socket/protocol.js';
+import { ControlServer, socketAnswers } from './control/socket/server.js';
+import { WorkerPool } from './control/workers.js';
+import type { UpstreamLimits } from './data/balancer.js';
 import type { ClientLimits } from './data/client-limits.js';
 import { connectionBudget, openFilesLimit } from './data/open-files.js';
-import { ControlServer, socketAnswers } from './control/socket/server.js';
-import type { DownResult, FleetStatus, MemberStatus, ScaleResult } from './control/socket/protocol.js';
 import { Engine } from './docker/engine.js';
-import { memberImageProblem } from './docker/member-image.js';
+import { ensureMemberImage } from './docker/member-image.js';
+import { removeFleet } from './docker/teardown.js';
 import { FleetError, messageOf } from './errors.js';
 import { socketPath } from './names.js';
-import { Controller } from './control/reconcile/controller.js';
-import { ListDistributor } from './control/lists/distributor.js';
-import { DEFAULT_IMAGE, DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS } from './config.js';
 
 export interface DaemonOptions {
   name: string;
@@ -24,6 +29,8 @@ export interface DaemonOptions {
   port: number;
   host: string;
   image: string;
+  /** Balancer worker processes. */
+  workers: number;
   healthIntervalMs: number;
   healthTimeoutMs: number;
   rise: number;
@@ -43,32 +50,28 @@ export interface DaemonOptions {
   trustedProxies: readonly string[];
   /** Memory and CPU of each member. */
   memberLimits: MemberLimits;
+  log: { level: string; format: 'text' | 'json' };
 }
 
-/** The directory holding images/nginx, wherever fleet was installed or bundled. */
-function nginxContext(): string {
-  const candidates = [
-    process.env.FLEET_NGINX_CONTEXT,
-    process.argv[1] && path.resolve(path.dirname(fs.realpathSync(process.argv[1])), '..', 'images', 'nginx'),
-    path.resolve('images', 'nginx'),
-  ];
-  for (const dir of candidates) if (dir && fs.existsSync(path.join(dir, 'Dockerfile'))) return dir;
-  throw new FleetError('FLEET_IMAGE_MISSING', `cannot find images/nginx to build ${DEFAULT_IMAGE}; set FLEET_NGINX_CONTEXT`);
+/** The worker bundle: beside this one (dist/), unless FLEET_WORKER_SCRIPT names another. */
+function workerScript(): string {
+  if (process.env.FLEET_WORKER_SCRIPT) return process.env.FLEET_WORKER_SCRIPT;
+  const here = process.argv[1] ? path.dirname(fs.realpathSync(process.argv[1])) : process.cwd();
+  return path.join(here, 'fleet-worker.cjs');
 }
 
 export class Daemon {
   readonly engine = new Engine();
   readonly members: MemberSet;
-  readonly balancer: Balancer;
   readonly checker: HealthChecker;
   readonly controller: Controller;
   readonly lists: ListDistributor;
+  readonly workers: WorkerPool;
   private readonly control: ControlServer;
   private readonly events = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
   private shuttingDown: Promise<DownResult> | undefined;
   private exitHook: (() => void) | undefined;
-  /** Logs the balancer's limits, once it listens. */
   private readonly limitsInForce: () => void;
 
   constructor(
@@ -79,25 +82,42 @@ export class Daemon {
       const member = this.members.get(t.id);
       log.info('member.state', { member: member?.name ?? t.id.slice(0, 12), ip: member?.ip, from: t.from, to: t.to });
     });
+
+    // The connection limit is the fleet's; each worker takes its share, within its own
+    // descriptors (a process each, two descriptors per connection).
     const files = openFilesLimit();
-    const maxConnections = connectionBudget(options.client.maxConnections ?? DEFAULT_MAX_CONNECTIONS, files);
-    this.balancer = new Balancer(
-      this.members,
-      {
-        fleetName: options.name,
-        client: { ...options.client, maxConnections },
-        upstream: { ...options.upstream, connectTimeoutMs: Math.max(250, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
-        trustedProxies: options.trustedProxies,
-      },
-      log,
-    );
+    const asked = options.client.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
+    const maxConnections = connectionBudget(Math.ceil(asked / options.workers), files);
+    const total = maxConnections * options.workers;
     this.limitsInForce = () => {
-      const fields = { ...options.client, ...options.upstream, maxConnections, openFilesSoft: files?.soft, openFilesHard: files?.hard };
+      const fields = { ...options.client, ...options.upstream, maxConnections: total, perWorker: maxConnections, workers: options.workers, openFilesSoft: files?.soft, openFilesHard: files?.hard };
       // Only a limit the operator asked for and did not get is worth a warning.
-      if (options.client.maxConnections !== undefined && maxConnections < options.client.maxConnections) {
+      if (options.client.maxConnections !== undefined && total < options.client.maxConnections) {
         log.warn('balancer.limits', { ...fields, maxConnectionsAsked: options.client.maxConnections, hint: 'raise ulimit -n (two descriptors per connection)' });
       } else log.info('balancer.limits', fields);
     };
+    this.workers = new WorkerPool(
+      this.members,
+      {
+        count: options.workers,
+        script: workerScript(),
+        hangMs: WORKER_HANG_MS,
+        config: {
+          balancer: {
+            fleetName: options.name,
+            client: { ...options.client, maxConnections },
+            upstream: { ...options.upstream, connectTimeoutMs: Math.max(250, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
+            trustedProxies: options.trustedProxies,
+          },
+          port: options.port,
+          host: options.host,
+          log: options.log,
+          drainTimeoutMs: options.drainTimeoutMs,
+        },
+      },
+      log,
+    );
+
     this.checker = new HealthChecker(this.members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: '/healthz' });
     this.lists = new ListDistributor({ open: (id) => this.engine.openListSession(id), oneShot: (id, ips) => this.engine.pushList(id, ips) }, log, {
       held: (id) => this.controller.admit(id),
@@ -106,7 +126,7 @@ export class Daemon {
       this.engine,
       this.members,
       this.lists,
-      { check: (id) => this.checker.check(id), forget: (id) => this.balancer.forget(id) },
+      { check: (id) => this.checker.check(id), forget: () => {} },
       {
         fleet: options.name,
         image: options.image,
@@ -127,8 +147,9 @@ export class Daemon {
         status: () => Promise.resolve(this.status()),
         scale: (body) => this.scale(body.delta),
         down: () => this.down('fleet down'),
+        reload: () => this.reload(),
       },
-      { onBug: (call, error) => log.error('control.bug', { call, error: messageOf(error) }) },
+      { onBug: (call, error) => log.error('control.bug', { call, error: error instanceof Error ? error : messageOf(error) }) },
     );
   }
 
@@ -143,31 +164,25 @@ export class Daemon {
       throw new FleetError('FLEET_ALREADY_RUNNING', `fleet "${name}" is already running (its daemon answers on ${socketPath(name)})`);
     }
     await this.engine.ping();
-    await this.ensureImage();
+    await ensureMemberImage(this.engine, this.options.image, this.log);
+    await this.control.listen();
     try {
-      await this.balancer.listen(this.options.port, this.options.host);
+      // The workers listen on the balancer's port: a port in use fails here, before any member starts.
+      await this.workers.start();
     } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EADDRINUSE') throw new FleetError('FLEET_PORT_IN_USE', `port ${this.options.port} is already in use on ${this.options.host}`);
-      if (code === 'EACCES') throw new FleetError('FLEET_PORT_IN_USE', `no permission to listen on port ${this.options.port}`);
-      throw new FleetError('FLEET_BAD_INPUT', `cannot listen on ${this.options.host}:${this.options.port}: ${messageOf(error)}`);
-    }
-    try {
-      await this.control.listen();
-    } catch (error) {
-      await this.balancer.close();
+      await this.control.close();
       throw error;
     }
     try {
       const network = await this.engine.ensureNetwork(name);
       const adopted = (await this.engine.listMembers(name)).filter((c) => c.running);
       this.limitsInForce();
-      this.log.info('fleet.starting', { fleet: name, network: network.name, created: network.created, adopting: adopted.length, desired: this.options.replicas });
+      this.log.info('fleet.starting', { fleet: name, network: network.name, created: network.created, adopting: adopted.length, desired: this.options.replicas, workers: this.options.workers });
       for (const c of adopted) this.log.info('member.adopted', { member: c.name, ip: c.ip, id: c.id.slice(0, 12) });
       this.checker.start();
       void this.engine.follow(
         name,
-        (event) => this.onEvent(event.action, event.id),
+        (event) => routeEvent(event, this.members, this.controller, this.log),
         () => {
           this.log.debug('events.connected', { fleet: name });
           this.controller.request();
@@ -183,7 +198,7 @@ export class Daemon {
       await this.down('start failed');
       throw error;
     }
-    this.log.info('fleet.ready', { fleet: name, url: `http://${this.options.host}:${this.options.port}/`, members: this.members.rotation.length });
+    this.log.info('fleet.ready', { fleet: name, url: `http://${this.options.host}:${this.options.port}/`, members: this.members.rotation.length, workers: this.options.workers });
   }
 
   status(): FleetStatus {
@@ -198,6 +213,7 @@ export class Daemon {
         .list()
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((m) => this.memberStatus(m)),
+      workers: this.workers.status(),
     };
   }
 
@@ -224,6 +240,13 @@ export class Daemon {
     };
   }
 
+  /** Replaces the balancer's workers one at a time (new code, a leak), failing no request. */
+  async reload(): Promise<ReloadResult> {
+    if (this.shuttingDown) throw new FleetError('FLEET_NOT_RUNNING', `fleet "${this.options.name}" is shutting down`);
+    await this.workers.reload();
+    return { workers: this.workers.status() };
+  }
+
   /** Stops everything and removes the fleet's containers and network; safe to call twice. */
   down(reason: string): Promise<DownResult> {
     this.shuttingDown ??= this.teardown(reason);
@@ -238,58 +261,33 @@ export class Daemon {
     this.checker.stop();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const member of this.members.list()) this.members.fence(member.id);
-    const closing = this.balancer.close();
-    await Promise.race([closing, new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
-    this.balancer.destroy();
-    let removedContainers = 0;
-    let removedNetwork = false;
+    // The workers finish what is in flight (bounded), then the members go.
+    await this.workers.stop(5_000);
+    let result: DownResult = { removedContainers: 0, removedNetwork: false };
     try {
-      const containers = await this.engine.listMembers(this.options.name);
       // Healthy members stop gracefully; one that fails its checks would only burn the grace period.
-      const grace = (id: string): number => (this.members.get(id)?.health.up === false ? 0 : 10);
-      const results = await Promise.allSettled(containers.map((c) => this.engine.stopAndRemove(c.id, grace(c.id))));
-      removedContainers = results.filter((r) => r.status === 'fulfilled').length;
-      removedNetwork = await this.engine.removeNetwork(this.options.name);
+      result = await removeFleet(this.engine, this.options.name, (id) => (this.members.get(id)?.health.up === false ? 0 : 10));
     } catch (error) {
       this.log.error('fleet.cleanup_failed', { error: error instanceof Error ? error : messageOf(error) });
     }
-    this.log.info('fleet.stopped', { fleet: this.options.name, containers: removedContainers, network: removedNetwork });
+    this.log.info('fleet.stopped', { fleet: this.options.name, containers: result.removedContainers, network: result.removedNetwork });
     // Answer the caller of `fleet down` before the socket goes.
     setTimeout(() => {
       void this.control.close().then(() => this.exitHook?.());
     }, 50);
-    return { removedContainers, removedNetwork };
-  }
-
-  private onEvent(action: string, id: string): void {
-    this.log.debug('engine.event', { action, id: id.slice(0, 12) });
-    if (action === 'die' || action === 'destroy' || action === 'oom') {
-      // Out of rotation now, before the pass: no request should wait on a dead address.
-      if (this.members.get(id)?.state !== 'draining') this.members.reportUnreachable(id);
-      this.balancer.forget(id);
-      this.controller.noteDied(id);
-    } else if (action === 'start' || action === 'restart' || action === 'unpause') {
-      this.controller.noteStarted(id);
-    } else {
-      this.controller.request();
-    }
-  }
-
-  private async ensureImage(): Promise<void> {
-    const { image } = this.options;
-    const config = await this.engine.imageConfig(image);
-    const problem = config && memberImageProblem(config);
-    if (config && !problem) return;
-    if (image !== DEFAULT_IMAGE) {
-      if (problem) throw new FleetError('FLEET_IMAGE_INCOMPATIBLE', `image ${image} ${problem}; rebuild it from images/nginx (the stand-in: npm run image:offline)`);
-      throw new FleetError('FLEET_IMAGE_MISSING', `image ${image} not found on the engine at ${this.engine.address}; build or load it first`);
-    }
-    const context = nginxContext();
-    this.log.info('image.build', { image, context, ...(problem ? { replacing: problem } : {}) });
-    await this.engine.buildImage(image, context, ['Dockerfile', 'nginx.conf', 'fleet-set-members'], (line) => this.log.info('image.build', { step: line }));
+    return result;
   }
 
   private memberStatus(m: Member): MemberStatus {
-    return { id: m.id, name: m.name, ip: m.ip, healthy: m.health.up === true, state: m.state, inflight: m.inflight, inSync: this.controller.inSync(m.id), session: this.lists.sessionOpen(m.id) ? 'open' : 'down' };
+    return {
+      id: m.id,
+      name: m.name,
+      ip: m.ip,
+      healthy: m.health.up === true,
+      state: m.state,
+      inflight: m.inflight,
+      inSync: this.controller.inSync(m.id),
+      session: this.lists.sessionOpen(m.id) ? 'open' : 'down',
+    };
   }
 }

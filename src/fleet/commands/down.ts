@@ -40,15 +40,13 @@ export class DownCommand extends Command<FleetContext> {
   // No daemon: clean up after one that died, or say there is nothing to stop.
   private async removeLeftovers(): Promise<DownResult> {
     // Loaded here, not at start-up: dockerode is most of the bundle's start-up cost.
-    const { Engine } = await loadDaemon();
+    const { Engine, removeFleet } = await loadDaemon();
     const engine = new Engine();
     await engine.ping();
-    const containers = await engine.listMembers(this.name);
-    await Promise.all(containers.map((c) => engine.stopAndRemove(c.id, 10)));
-    const removedNetwork = await engine.removeNetwork(this.name);
-    if (containers.length === 0 && !removedNetwork) {
+    const removed = await removeFleet(engine, this.name, () => 10);
+    if (removed.removedContainers === 0 && !removed.removedNetwork) {
       throw new FleetError('FLEET_NOT_RUNNING', `fleet "${this.name}" is not running`);
     }
-    return { removedContainers: containers.length, removedNetwork };
+    return removed;
   }
 }

@@ -8,7 +8,13 @@ export function statusTable(status: FleetStatus): string {
   for (const m of status.members) {
     rows.push([m.name, m.id.slice(0, 12), m.ip, m.state, m.healthy ? 'yes' : 'no', m.inSync ? 'current' : 'stale', m.session, String(m.inflight)]);
   }
-  return head + formatTable(rows, { minWidth: 0 });
+  return head + formatTable(rows, { minWidth: 0 }) + '\n' + workersTable(status.workers);
+}
+
+export function workersTable(workers: FleetStatus['workers']): string {
+  const rows = [['WORKER', 'PID', 'STATE', 'REQUESTS', 'IN FLIGHT', 'CONNECTIONS', 'RESTARTS']];
+  for (const w of workers) rows.push([String(w.slot), String(w.pid), w.state, String(w.requests), String(w.inflight), String(w.connections), String(w.restarts)]);
+  return formatTable(rows, { minWidth: 0 });
 }
 
 export function memberLine(m: MemberStatus): string {

@@ -18,6 +18,8 @@ import {
   DEFAULT_QUEUE_TIMEOUT_MS,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_RESPONSE_TIMEOUT_MS,
+  DEFAULT_WORKERS,
+  MAX_WORKERS,
   DEFAULT_HEALTH_INTERVAL_MS,
   DEFAULT_HEALTH_TIMEOUT_MS,
   DEFAULT_HOST,
@@ -112,6 +114,7 @@ export class UpCommand extends Command {
   queueSize = integerOption('--queue-size', DEFAULT_QUEUE_SIZE, 0, 1_000_000, `Requests that may wait for a connection to one member; a full member is skipped, all full is 503 (default ${DEFAULT_QUEUE_SIZE})`);
   queueTimeout = integerOption('--queue-timeout', DEFAULT_QUEUE_TIMEOUT_MS, 1, 600_000, `Milliseconds a request may wait for a connection to its member before it goes to another or gets 503 (default ${DEFAULT_QUEUE_TIMEOUT_MS})`);
   trustedProxies = Option.Array('--trusted-proxy', [], { description: 'An address or CIDR of a proxy in front of fleet whose X-Forwarded-* headers are kept and appended to (repeatable; default none: fleet is the edge)', validator: t.isArray(isCidr) });
+  workers = integerOption('--workers', DEFAULT_WORKERS, 1, MAX_WORKERS, `Balancer worker processes, 1 to ${MAX_WORKERS} (default ${DEFAULT_WORKERS}: the CPUs, at least 2)`);
   logLevel = Option.String('--log-level', 'INFO', {
     description: `One of ${LOG_LEVELS.join(', ')} (default INFO)`,
     validator: isLogLevel,
@@ -152,6 +155,8 @@ export class UpCommand extends Command {
         upstream: { responseTimeoutMs: this.responseTimeout, memberConnections: this.memberConnections, queueSize: this.queueSize, queueTimeoutMs: this.queueTimeout },
         trustedProxies: this.trustedProxies,
         memberLimits: { memoryBytes: this.memberMemory, cpus: this.memberCpus },
+        workers: this.workers,
+        log: { level: this.logLevel, format: this.logFormat },
       },
       log,
     );
@@ -166,11 +171,13 @@ export class UpCommand extends Command {
       log.info('signal.received', { signal });
       void daemon.down(signal);
     };
-    // The terminal closed: the fleet is not the terminal's to stop (fleet down or SIGTERM is).
-    // Its lines to the closed terminal are dropped and counted from now on.
+    // SIGHUP rolls the balancer's workers, as for nginx and HAProxy; it is also what a closed
+    // terminal sends, and the fleet is not the terminal's to stop (fleet down or SIGTERM is):
+    // it keeps serving, and its lines to the closed terminal are dropped and counted.
     const onHup = () => {
       const released = releaseHungUp(terminal);
-      log.warn('signal.received', { signal: 'SIGHUP', action: 'ignored, still serving', terminal: released.length > 0 ? 'closed' : 'open' });
+      log.warn('signal.received', { signal: 'SIGHUP', action: 'rolling restart of the workers, still serving', terminal: released.length > 0 ? 'closed' : 'open' });
+      daemon.reload().catch((error: unknown) => log.error('workers.reload_failed', { error: error instanceof Error ? error : String(error) }));
     };
     process.once('exit', () => releaseHungUp(terminal));
     // A bug must not take the balancer down with it: log it and keep serving. Logging never

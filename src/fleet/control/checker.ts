@@ -1,7 +1,7 @@
 // Active health checks: a GET of each member's health path on an interval, with a
 // timeout, fed into the MemberSet's state machine.
 import http from 'node:http';
-import type { MemberSet } from '../data/members.js';
+import type { MemberSet } from './members.js';
 
 export interface CheckOptions {
   intervalMs: number;

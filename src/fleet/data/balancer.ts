@@ -5,7 +5,7 @@
 // pass is removed), errors go to a per-attempt callback (never an unhandled 'error' that
 // kills the process), connections are pooled, and timeouts are fleet's own (504, not 502).
 import http from 'node:http';
-import type { Socket } from 'node:net';
+import net, { type Socket } from 'node:net';
 import { PassThrough, type Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { Logger } from '../../log.js';
@@ -16,7 +16,7 @@ import { TrustedProxies, forwardedHeaders } from './forwarded.js';
 import { connectionTokens, requestHeaders, stripResponseHeaders } from './headers.js';
 import { Gate } from './gate.js';
 import { MemberAgent, codedError } from './member-agent.js';
-import type { Member, MemberSet } from './members.js';
+import type { MemberAddress as Member, Rotation } from './rotation.js';
 
 export interface UpstreamLimits {
   /** Time to open a connection to a member before trying the next one. */
@@ -89,9 +89,11 @@ export class Balancer {
   private lastRefusalLog = 0;
   /** Counts of what the balancer turned away, by code; read by status and metrics. */
   readonly rejected = new Map<string, number>();
+  /** Requests received since it started. */
+  requests = 0;
 
   constructor(
-    private readonly members: MemberSet,
+    private readonly members: Rotation,
     private readonly options: BalancerOptions,
     private readonly log: Logger,
   ) {
@@ -144,6 +146,27 @@ export class Balancer {
       this.server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
         this.server.on('error', (error) => this.log.error('balancer.error', { error: error.message }));
+        resolve();
+      });
+    });
+  }
+
+  /**
+   * Retires this balancer without failing a request: it stops accepting, every answer from
+   * now on says `Connection: close`, and a kept-alive connection closes after its next
+   * answer or its idle timeout, not under a client that may be sending on it. Resolves once
+   * no connection is left, or after `timeoutMs` (then the rest are cut).
+   */
+  drain(timeoutMs: number): Promise<void> {
+    this.closing = true;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.destroy();
+        resolve();
+      }, timeoutMs);
+      // net's close, not http's: http's would also close idle kept-alive connections at once.
+      net.Server.prototype.close.call(this.server, () => {
+        clearTimeout(timer);
         resolve();
       });
     });
@@ -230,6 +253,7 @@ export class Balancer {
       req.socket.destroy();
       return;
     }
+    this.requests++;
     const framing = checkFraming(req.rawHeaders, req.httpVersion);
     if (!framing.ok) {
       this.refuse(res, framing.status, framing.code, framing.reason);
@@ -276,6 +300,7 @@ export class Balancer {
     const { res } = exchange;
     const { member, full } = this.pick(exchange.tried);
     if (!member) {
+      this.log.debug('proxy.no_member', { full, rotation: this.members.rotation.length, tried: exchange.tried.size });
       if (full) this.reply(res, 503, `503 Service Unavailable: every member of fleet "${this.options.fleetName}" has a full queue (FLEET_QUEUE_FULL)\n`);
       else this.reply(res, 503, `503 Service Unavailable: fleet "${this.options.fleetName}" has no healthy member (FLEET_NO_MEMBER)\n`);
       return;

@@ -5,7 +5,7 @@ import http from 'node:http';
 import net, { type AddressInfo } from 'node:net';
 import { PassThrough } from 'node:stream';
 import { Logger } from '../../../src/log.js';
-import { MemberSet } from '../../../src/fleet/data/members.js';
+import { MemberSet } from '../../../src/fleet/control/members.js';
 import { Balancer, type BalancerOptions } from '../../../src/fleet/data/balancer.js';
 import type { ClientLimits } from '../../../src/fleet/data/client-limits.js';
 import type { UpstreamLimits } from '../../../src/fleet/data/balancer.js';

@@ -6,9 +6,9 @@ import path from 'node:path';
 import { IMAGE, RUN_ID, docker, fleet, fleetName, registerCleanup, requireEngine } from './harness.js';
 
 const replicas: [string, RegExp][] = [
-  ['0', /^Error: invalid value for --replicas: expected to be in the \[1; 100\] range \(got 0\)\n$/],
-  ['-1', /^Error: invalid value for --replicas: expected to be in the \[1; 100\] range \(got -1\)\n$/],
-  ['100000', /^Error: invalid value for --replicas: expected to be in the \[1; 100\] range \(got 100000\)\n$/],
+  ['0', /^Error: invalid value for --replicas: expected to be in the \[1; 250\] range \(got 0\)\n$/],
+  ['-1', /^Error: invalid value for --replicas: expected to be in the \[1; 250\] range \(got -1\)\n$/],
+  ['100000', /^Error: invalid value for --replicas: expected to be in the \[1; 250\] range \(got 100000\)\n$/],
   ['abc', /^Error: invalid value for --replicas: expected a number \(got "abc"\)\n$/],
   ['2.5', /^Error: invalid value for --replicas: expected to be an integer \(got 2.5\)\n$/],
 ];
@@ -26,7 +26,7 @@ for (const [value, message] of replicas) {
 const usage: [string, string[], RegExp][] = [
   ['an unknown flag', ['add', '--bogus'], /^Error: unknown flag: --bogus\nUsage:\n {2}fleet add/],
   ['a bad fleet name', ['status', '--name', 'Bad Name'], /^Error: invalid value for --name: expected to match the pattern .*\(got "Bad Name"\)\n$/],
-  ['a bad --count', ['add', '--count', '0'], /^Error: invalid value for --count: expected to be in the \[1; 100\] range \(got 0\)\n$/],
+  ['a bad --count', ['add', '--count', '0'], /^Error: invalid value for --count: expected to be in the \[1; 250\] range \(got 0\)\n$/],
   ['a bad --log-level', ['up', '--log-level', 'LOUD'], /^Error: invalid value for --log-level: expected one of DEBUG, INFO, WARNING, ERROR \(got "LOUD"\)\n$/],
   ['an unknown command', ['launch'], /^Error: /],
   ['a --member-memory that is not a size', ['up', '--member-memory', 'lots'], /^Error: invalid value for --member-memory: expected a size such as 64m or 1g, from 32m to 4g \(got "lots"\)\n$/],

@@ -5,7 +5,7 @@
 // run in the background (a drain can take seconds): the next pass sees them through
 // `starting` and `removing`, and a pass never waits on one.
 import type { Logger } from '../../../log.js';
-import type { MemberSet } from '../../data/members.js';
+import type { MemberSet } from '../members.js';
 import { FleetError } from '../../errors.js';
 import type { ListTarget } from '../lists/channel.js';
 import type { Publish } from '../lists/distributor.js';

@@ -19,14 +19,34 @@ export interface MemberStatus {
   session: 'open' | 'down';
 }
 
+export interface WorkerStatus {
+  slot: number;
+  pid: number;
+  state: 'starting' | 'serving' | 'retiring';
+  /** Requests it received since it started. */
+  requests: number;
+  /** Requests it has in flight. */
+  inflight: number;
+  connections: number;
+  /** How many times this slot's worker was replaced (exits, hangs and reloads). */
+  restarts: number;
+}
+
 export interface FleetStatus {
   name: string;
   desired: number;
   port: number;
   host: string;
   image: string;
+  /** The primary's pid. */
   pid: number;
   members: MemberStatus[];
+  /** The balancer's worker processes. */
+  workers: WorkerStatus[];
+}
+
+export interface ReloadResult {
+  workers: WorkerStatus[];
 }
 
 export interface ScaleRequest {
@@ -57,6 +77,7 @@ interface Calls {
   status: { request: Empty; response: FleetStatus };
   scale: { request: ScaleRequest; response: ScaleResult };
   down: { request: Empty; response: DownResult };
+  reload: { request: Empty; response: ReloadResult };
 }
 
 export type RouteName = keyof Calls;
@@ -91,8 +112,23 @@ const isMemberStatus: t.StrictValidator<unknown, MemberStatus> = t.isObject(
   answer,
 );
 
+const isWorkerStatus: t.StrictValidator<unknown, WorkerStatus> = t.isObject(
+  {
+    slot: t.isNumber(),
+    pid: t.isNumber(),
+    state: t.isEnum(['starting', 'serving', 'retiring'] as const),
+    requests: t.isNumber(),
+    inflight: t.isNumber(),
+    connections: t.isNumber(),
+    restarts: t.isNumber(),
+  },
+  answer,
+);
+
+const isReloadResult: t.StrictValidator<unknown, ReloadResult> = t.isObject({ workers: t.isArray(isWorkerStatus) }, answer);
+
 const isFleetStatus: t.StrictValidator<unknown, FleetStatus> = t.isObject(
-  { name: t.isString(), desired: t.isNumber(), port: t.isNumber(), host: t.isString(), image: t.isString(), pid: t.isNumber(), members: t.isArray(isMemberStatus) },
+  { name: t.isString(), desired: t.isNumber(), port: t.isNumber(), host: t.isString(), image: t.isString(), pid: t.isNumber(), members: t.isArray(isMemberStatus), workers: t.isArray(isWorkerStatus) },
   answer,
 );
 
@@ -112,6 +148,7 @@ export const ROUTES: { [K in RouteName]: Route<RequestOf<K>, ResponseOf<K>> } = 
   status: { method: 'GET', path: '/status', request: isEmpty, response: isFleetStatus, timeoutMs: STATUS_TIMEOUT_MS },
   scale: { method: 'POST', path: '/scale', request: isScaleRequest, response: isScaleResult, timeoutMs: CONTROL_TIMEOUT_MS },
   down: { method: 'POST', path: '/down', request: isEmpty, response: isDownResult, timeoutMs: CONTROL_TIMEOUT_MS },
+  reload: { method: 'POST', path: '/reload', request: isEmpty, response: isReloadResult, timeoutMs: CONTROL_TIMEOUT_MS },
 };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };

@@ -3,7 +3,7 @@
 import t from 'tap';
 import { PassThrough } from 'node:stream';
 import { Logger } from '../../../../src/log.js';
-import { MemberSet } from '../../../../src/fleet/data/members.js';
+import { MemberSet } from '../../../../src/fleet/control/members.js';
 import { Controller, type ControllerEngine } from '../../../../src/fleet/control/reconcile/controller.js';
 import { ListDistributor } from '../../../../src/fleet/control/lists/distributor.js';
 import type { ObservedContainer } from '../../../../src/fleet/control/reconcile/plan.js';

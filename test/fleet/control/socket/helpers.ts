@@ -8,7 +8,7 @@ import { ControlServer, type ControlServerOptions } from '../../../../src/fleet/
 import type { DownResult, FleetStatus, Handlers, ScaleRequest } from '../../../../src/fleet/control/socket/protocol.js';
 import type { Tap } from '../../../support.js';
 
-export const STATUS: FleetStatus = { name: 'fake', desired: 1, port: 8080, host: '127.0.0.1', image: 'fleet-nginx:offline', pid: 1, members: [] };
+export const STATUS: FleetStatus = { name: 'fake', desired: 1, port: 8080, host: '127.0.0.1', image: 'fleet-nginx:offline', pid: 1, members: [], workers: [] };
 export const DOWN: DownResult = { removedContainers: 0, removedNetwork: false };
 
 /** A directory only this user can enter, removed after the test. */
@@ -45,6 +45,10 @@ export async function serve(t: Tap, socketPath: string, overrides: Partial<Handl
     scale: (body: ScaleRequest) => {
       served.calls.push({ route: 'scale', body });
       return overrides.scale ? overrides.scale(body) : Promise.resolve({ added: [], removed: [], status: STATUS });
+    },
+    reload: (body) => {
+      served.calls.push({ route: 'reload', body });
+      return overrides.reload ? overrides.reload(body) : Promise.resolve({ workers: [] });
     },
     down: (body) => {
       served.calls.push({ route: 'down', body });

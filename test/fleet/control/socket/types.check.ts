@@ -24,7 +24,9 @@ export async function calls(): Promise<void> {
 export const wrongAnswers: Handlers = {
   // @ts-expect-error status must answer a FleetStatus
   status: () => Promise.resolve({ removedContainers: 0, removedNetwork: false }),
-  scale: (body) => Promise.resolve({ added: [], removed: [], status: { name: String(body.delta), desired: 1, port: 1, host: '', image: '', pid: 1, members: [] } }),
+  scale: (body) => Promise.resolve({ added: [], removed: [], status: { name: String(body.delta), desired: 1, port: 1, host: '', image: '', pid: 1, members: [], workers: [] } }),
   // @ts-expect-error down answers what it removed
   down: () => Promise.resolve({}),
+  // @ts-expect-error reload answers the workers
+  reload: () => Promise.resolve({ workers: 2 }),
 };

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { MemberSet, type Transition } from '../../../src/fleet/data/members.js';
+import { MemberSet, type Transition } from '../../../src/fleet/control/members.js';
 
 const config = { rise: 2, fall: 3 };
 const addr = (id: string) => ({ id, name: `m-${id}`, ip: `10.0.0.${id.charCodeAt(0) - 96}`, port: 80 });
@@ -137,4 +137,64 @@ t.test('downFor names members that have been down at least that long, and forget
   set.reportUnreachable('b');
   set.fence('b');
   t.same(set.downFor(0), [], 'a draining member is already on its way out');
+});
+
+t.test('workers see a new snapshot version only when the rotation or the members change', async (t) => {
+  const set = new MemberSet(config);
+  let changes = 0;
+  set.onChange(() => changes++);
+  ready(set, 'a', 'b');
+  const version = set.snapshot().version;
+  const before = changes;
+  set.report('a', true);
+  set.report('a', true);
+  t.equal(set.snapshot().version, version, 'passing checks change nothing workers need');
+  t.equal(changes, before, 'and tell them nothing');
+  set.fence('a');
+  t.ok(set.snapshot().version > version, 'a fence is a new version');
+  t.same(
+    set.snapshot().members.map((m) => m.id),
+    ['b'],
+    'without the fenced member in rotation',
+  );
+  t.same(set.snapshot().known.sort(), ['a', 'b'], 'which is still known: workers keep its pool for what is in flight');
+});
+
+t.test('requests in flight add up over the workers', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a', 'b');
+  set.acquire('a');
+  set.setRemote('w1', { a: 2, b: 1 });
+  set.setRemote('w2', { a: 3 });
+  t.equal(set.get('a')?.inflight, 6, 'this process and both workers');
+  t.equal(set.get('b')?.inflight, 1);
+  set.removeRemote('w2');
+  t.equal(set.get('a')?.inflight, 3, 'a worker that is gone counts for nothing');
+});
+
+t.test('a drain waits for every worker, and for one that has not confirmed the fence', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a', 'b');
+  set.setRemote('w1', { a: 1 });
+  set.setRemote('w2', {});
+  set.fence('a');
+  set.markStale('w2');
+  let idle = false;
+  const drained = set.idle('a', 5_000).then((done) => (idle = done));
+  set.setRemote('w1', {});
+  await new Promise((resolve) => setImmediate(resolve));
+  t.notOk(idle, 'w1 is done, but w2 may still pick the member until it confirms the snapshot');
+  set.setRemote('w2', {});
+  await drained;
+  t.ok(idle, 'done once every worker has confirmed and has none in flight');
+});
+
+t.test('a drain does not wait for a worker that died', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a');
+  set.setRemote('w1', { a: 4 });
+  set.fence('a');
+  const drained = set.idle('a', 5_000);
+  set.removeRemote('w1');
+  t.equal(await drained, true);
 });

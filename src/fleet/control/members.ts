@@ -1,14 +1,13 @@
-// The balancer's member list: idempotent edits and one atomic swap of the rotation,
-// as undici's BalancedPool and Traefik's HandlerSwitcher do. A request that already
-// picked a member keeps it; edits only change what the next pick sees.
-import { type Health, type HealthConfig, UNKNOWN, nextHealth, passiveFailure } from '../control/health.js';
+// The fleet's members as the control plane knows them: address, health, readiness and
+// drain, with idempotent edits and one atomic swap of the rotation, as undici's
+// BalancedPool and Traefik's HandlerSwitcher do. A request that already picked a member
+// keeps it; edits only change what the next pick sees. The balancer may run in this
+// process (it then uses this set as its Rotation) or in worker processes, which get the
+// rotation as snapshots and report their requests in flight back (`setRemote`).
+import type { MemberAddress, Rotation, RotationSnapshot } from '../data/rotation.js';
+import { type Health, type HealthConfig, UNKNOWN, nextHealth, passiveFailure } from './health.js';
 
-export interface MemberAddress {
-  id: string;
-  name: string;
-  ip: string;
-  port: number;
-}
+export type { MemberAddress };
 
 /** pending: not yet checked or not yet holding the list; draining: fenced for removal. */
 export type MemberState = 'pending' | 'up' | 'down' | 'draining';
@@ -16,6 +15,7 @@ export type MemberState = 'pending' | 'up' | 'down' | 'draining';
 export interface Member extends MemberAddress {
   readonly state: MemberState;
   readonly health: Health;
+  /** Requests in flight on it, in this process and every worker's. */
   readonly inflight: number;
   /** Set when the member holds the current list and may enter rotation once healthy. */
   readonly ready: boolean;
@@ -45,10 +45,20 @@ function stateOf(entry: Entry): MemberState {
   return 'pending';
 }
 
-export class MemberSet {
+/** One worker's requests in flight, per member; stale until it confirms the latest snapshot. */
+interface Remote {
+  counts: Record<string, number>;
+  stale: boolean;
+}
+
+export class MemberSet implements Rotation {
   private readonly entries = new Map<string, Entry>();
   private rotationList: readonly Member[] = [];
   private cursor = 0;
+  private version = 0;
+  private knownCount = 0;
+  private readonly remotes = new Map<string, Remote>();
+  private readonly changeListeners: (() => void)[] = [];
   private readonly config: HealthConfig;
   private readonly onTransition: (t: Transition) => void;
   private readonly now: () => number;
@@ -152,13 +162,63 @@ export class MemberSet {
     const entry = this.entries.get(id);
     if (!entry || entry.inflight === 0) return;
     entry.inflight--;
-    if (entry.inflight === 0) for (const wake of entry.idleWaiters.splice(0)) wake();
+    if (!this.busy(entry)) for (const wake of entry.idleWaiters.splice(0)) wake();
+  }
+
+  private total(entry: Entry): number {
+    let total = entry.inflight;
+    for (const remote of this.remotes.values()) total += remote.counts[entry.id] ?? 0;
+    return total;
+  }
+
+  private busy(entry: Entry): boolean {
+    if (entry.inflight > 0) return true;
+    for (const remote of this.remotes.values()) if (remote.stale || (remote.counts[entry.id] ?? 0) > 0) return true;
+    return false;
+  }
+
+  private wakeIdle(): void {
+    for (const entry of this.entries.values()) {
+      if (entry.idleWaiters.length && !this.busy(entry)) for (const wake of entry.idleWaiters.splice(0)) wake();
+    }
+  }
+
+  /** Called after every change of the rotation or of the members present. */
+  onChange(listener: () => void): void {
+    this.changeListeners.push(listener);
+  }
+
+  /** The rotation as a worker receives it: a new version after every change. */
+  snapshot(): RotationSnapshot {
+    return {
+      version: this.version,
+      members: this.rotationList.map(({ id, name, ip, port }) => ({ id, name, ip, port })),
+      known: [...this.entries.keys()],
+    };
+  }
+
+  /** A worker's requests in flight, as of a snapshot it has applied. */
+  setRemote(source: string, counts: Record<string, number>): void {
+    this.remotes.set(source, { counts, stale: false });
+    this.wakeIdle();
+  }
+
+  /** A worker has not confirmed the latest snapshot yet: it may still pick any member. */
+  markStale(source: string): void {
+    const remote = this.remotes.get(source);
+    if (remote) remote.stale = true;
+    else this.remotes.set(source, { counts: {}, stale: true });
+  }
+
+  /** A worker is gone: its requests in flight went with it. */
+  removeRemote(source: string): void {
+    if (this.remotes.delete(source)) this.wakeIdle();
   }
 
   /** Resolves true when the member has no request in flight, false when `timeoutMs` passed first. */
   idle(id: string, timeoutMs: number): Promise<boolean> {
     const entry = this.entries.get(id);
-    if (!entry || entry.inflight === 0) return Promise.resolve(true);
+    if (!entry || !this.busy(entry)) return Promise.resolve(true);
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         entry.idleWaiters = entry.idleWaiters.filter((wake) => wake !== done);
@@ -187,11 +247,19 @@ export class MemberSet {
   private swap(): void {
     const next: Member[] = [];
     for (const entry of this.entries.values()) if (stateOf(entry) === 'up') next.push(this.view(entry));
+    const before = this.rotationList;
     this.rotationList = next;
+    // Workers hear of changes only: a passing health check swaps nothing they need.
+    const same =
+      before.length === next.length && before.every((m, i) => m.id === next[i].id && m.ip === next[i].ip && m.port === next[i].port) && this.knownCount === this.entries.size;
+    this.knownCount = this.entries.size;
+    if (same) return;
+    this.version++;
+    for (const listener of this.changeListeners) listener();
   }
 
   private view(entry: Entry): Member {
-    const { id, name, ip, port, health, inflight, ready, downSince } = entry;
-    return { id, name, ip, port, health, inflight, ready, downSince, state: stateOf(entry) };
+    const { id, name, ip, port, health, ready, downSince } = entry;
+    return { id, name, ip, port, health, inflight: this.total(entry), ready, downSince, state: stateOf(entry) };
   }
 }

@@ -1,0 +1,21 @@
+// What a Docker event of a member means for the control plane. Every event leads to a
+// pass anyway (the loop is level-triggered); a death is acted on before it: the member
+// leaves the rotation and its peers' lists at once.
+import type { Logger } from '../../log.js';
+import type { FleetEvent } from '../docker/engine.js';
+import type { MemberSet } from './members.js';
+import type { Controller } from './reconcile/controller.js';
+
+export function routeEvent(event: FleetEvent, members: MemberSet, controller: Controller, log: Logger): void {
+  const { action, id } = event;
+  log.debug('engine.event', { action, id: id.slice(0, 12) });
+  if (action === 'die' || action === 'destroy' || action === 'oom') {
+    // Out of rotation now: no request should wait on a dead address.
+    if (members.get(id)?.state !== 'draining') members.reportUnreachable(id);
+    controller.noteDied(id);
+  } else if (action === 'start' || action === 'restart' || action === 'unpause') {
+    controller.noteStarted(id);
+  } else {
+    controller.request();
+  }
+}

@@ -1,0 +1,70 @@
+// What the daemon's primary (the control plane) and its balancer workers (the data plane)
+// say to each other over the cluster IPC channel: each message typed once here and checked
+// at the receiving end, as the control socket's routes are.
+import * as t from 'typanion';
+import type { BalancerOptions } from './balancer.js';
+import type { RotationSnapshot } from './rotation.js';
+
+/** How a worker is configured: one JSON value in its environment (FLEET_WORKER_CONFIG). */
+export interface WorkerConfig {
+  balancer: BalancerOptions;
+  port: number;
+  host: string;
+  log: { level: string; format: 'text' | 'json' };
+  /** Requests in flight may take this long to finish when a worker is retired; then it exits anyway. */
+  drainTimeoutMs: number;
+}
+
+export type ToWorker =
+  /** The members to balance over, as of `snapshot.version`. */
+  | { t: 'rotation'; snapshot: RotationSnapshot }
+  /** Stop accepting, finish what is in flight, exit (a rolling restart or shutdown). */
+  | { t: 'retire' };
+
+export interface Beat {
+  t: 'beat';
+  /** The newest snapshot the worker has applied. */
+  version: number;
+  /** Requests in flight per member (members with none left out). */
+  inflight: Record<string, number>;
+  /** Requests received since the worker started. */
+  requests: number;
+  /** Client connections open now. */
+  connections: number;
+}
+
+export type FromWorker =
+  /** Listening for messages: the primary answers with the current rotation. */
+  | { t: 'ready' }
+  | { t: 'listening' }
+  | { t: 'listen-failed'; code: string; message: string }
+  /** Sent every BEAT_MS and at once after a snapshot or a drained member: proof of life and load. */
+  | Beat
+  /** A passive failure: the member was unreachable, or did not answer in time. */
+  | { t: 'failure'; id: string; unreachable: boolean };
+
+export const BEAT_MS = 250;
+
+const isAddress = t.isObject({ id: t.isString(), name: t.isString(), ip: t.isString(), port: t.isNumber() });
+const isSnapshot = t.isObject({ version: t.isNumber(), members: t.isArray(isAddress), known: t.isArray(t.isString()) });
+
+const isToWorkerMessage = t.isOneOf([t.isObject({ t: t.isLiteral('rotation'), snapshot: isSnapshot }), t.isObject({ t: t.isLiteral('retire') })], { exclusive: true });
+
+const isFromWorkerMessage = t.isOneOf(
+  [
+    t.isObject({ t: t.isLiteral('ready') }),
+    t.isObject({ t: t.isLiteral('listening') }),
+    t.isObject({ t: t.isLiteral('listen-failed'), code: t.isString(), message: t.isString() }),
+    t.isObject({ t: t.isLiteral('beat'), version: t.isNumber(), inflight: t.isRecord(t.isNumber()), requests: t.isNumber(), connections: t.isNumber() }),
+    t.isObject({ t: t.isLiteral('failure'), id: t.isString(), unreachable: t.isBoolean() }),
+  ],
+  { exclusive: true },
+);
+
+export function isToWorker(value: unknown): value is ToWorker {
+  return isToWorkerMessage(value);
+}
+
+export function isFromWorker(value: unknown): value is FromWorker {
+  return isFromWorkerMessage(value);
+}
