@@ -1,5 +1,6 @@
 // Where the Docker engine is, read from the environment the way the docker CLI reads it:
 // DOCKER_HOST (unix:// or tcp://), DOCKER_TLS_VERIFY / DOCKER_TLS and DOCKER_CERT_PATH.
+import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EngineError } from './errors.js';
@@ -57,4 +58,25 @@ export function resolveEngineAddress(env: Env = process.env): EngineAddress {
 
 function nonEmpty(value: string | undefined): boolean {
   return value !== undefined && value !== '';
+}
+
+/** What a socket to the engine needs: a unix path, or host and port with TLS files read. */
+export type Connection =
+  | { socketPath: string }
+  | { host: string; port: number; tls: { ca: Buffer; cert: Buffer; key: Buffer; rejectUnauthorized: boolean } | undefined };
+
+export function connectionOf(address: EngineAddress): Connection {
+  if (address.kind === 'unix') return { socketPath: address.socketPath };
+  const tls = address.tls;
+  if (!tls) return { host: address.host, port: address.port, tls: undefined };
+  try {
+    const files = { ca: fs.readFileSync(tls.ca), cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) };
+    return { host: address.host, port: address.port, tls: { ...files, rejectUnauthorized: tls.verify } };
+  } catch (error) {
+    throw new EngineError(
+      'ENGINE_TLS_FILES',
+      address.display,
+      `cannot use TLS for the Docker engine at ${address.display}: ${(error as Error).message} (set DOCKER_CERT_PATH)`,
+    );
+  }
 }

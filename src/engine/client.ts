@@ -1,11 +1,10 @@
 // A small Docker engine client: GET a JSON resource over node:http or node:https. dkr-ls
 // uses this rather than dockerode, whose bundle (docker-modem, ssh2, grpc-js, protobufjs)
 // costs more at start-up than the whole listing; see the README's benchmark.
-import fs from 'node:fs';
 import http from 'node:http';
 import type { IncomingMessage, RequestOptions } from 'node:http';
-import { type EngineAddress, type Env, resolveEngineAddress } from './address.js';
-import { EngineError } from './errors.js';
+import { type EngineAddress, type Env, connectionOf, resolveEngineAddress } from './address.js';
+import { EngineError, unreachableMessage } from './errors.js';
 
 export interface EngineClientOptions {
   address?: EngineAddress;
@@ -74,7 +73,7 @@ export class EngineClient {
   private send(transport: typeof http, options: RequestOptions): Promise<{ status: number; body: string }> {
     const display = this.address.display;
     const unreachable = (reason: string) =>
-      new EngineError('ENGINE_UNREACHABLE', display, `cannot reach the Docker engine at ${display}: ${reason}`);
+      new EngineError('ENGINE_UNREACHABLE', display, unreachableMessage(display, reason));
     return new Promise((resolve, reject) => {
       let settled = false;
       let connectTimer: NodeJS.Timeout | undefined;
@@ -98,7 +97,7 @@ export class EngineClient {
       });
       request.on('error', (error: Error) => fail(unreachable(error.message)));
       connectTimer = setTimeout(
-        () => fail(new EngineError('ENGINE_TIMEOUT', display, `cannot reach the Docker engine at ${display}: no connection within ${this.connectTimeoutMs} ms`)),
+        () => fail(new EngineError('ENGINE_TIMEOUT', display, unreachableMessage(display, `no connection within ${this.connectTimeoutMs} ms`))),
         this.connectTimeoutMs,
       );
       request.on('socket', (socket) => {
@@ -119,22 +118,12 @@ export class EngineClient {
 
 // https is loaded only for TLS engines: most runs talk to a unix socket.
 async function requestOptions(address: EngineAddress): Promise<{ options: RequestOptions; transport: typeof http }> {
-  if (address.kind === 'unix') return { options: { socketPath: address.socketPath }, transport: http };
-  if (!address.tls) return { options: { host: address.host, port: address.port }, transport: http };
-  const tls = address.tls;
-  let files: { ca: Buffer; cert: Buffer; key: Buffer };
-  try {
-    files = { ca: fs.readFileSync(tls.ca), cert: fs.readFileSync(tls.cert), key: fs.readFileSync(tls.key) };
-  } catch (error) {
-    throw new EngineError(
-      'ENGINE_TLS_FILES',
-      address.display,
-      `cannot use TLS for the Docker engine at ${address.display}: ${(error as Error).message} (set DOCKER_CERT_PATH)`,
-    );
-  }
+  const connection = connectionOf(address);
+  if ('socketPath' in connection) return { options: { socketPath: connection.socketPath }, transport: http };
+  if (!connection.tls) return { options: { host: connection.host, port: connection.port }, transport: http };
   const https = await import('node:https');
   return {
-    options: { host: address.host, port: address.port, ...files, rejectUnauthorized: tls.verify } as RequestOptions,
+    options: { host: connection.host, port: connection.port, ...connection.tls } as RequestOptions,
     transport: https.default as unknown as typeof http,
   };
 }

@@ -25,3 +25,8 @@ export class EngineError extends Error {
 export function isEngineError(error: unknown): error is EngineError {
   return error instanceof EngineError;
 }
+
+/** The one wording of "the engine cannot be reached", for dkr-ls's client and fleet's alike. */
+export function unreachableMessage(address: string, reason: string): string {
+  return `cannot reach the Docker engine at ${address}: ${reason}`;
+}

@@ -84,6 +84,10 @@ export const DEFAULT_WORKERS = Math.max(2, availableCpus());
 export const MAX_WORKERS = 64;
 /** A worker that has not reported for this long has its event loop stuck: it is replaced. */
 export const WORKER_HANG_MS = 3_000;
+/** On shutdown, the workers' requests in flight may take this long before the members go. */
+export const WORKER_STOP_MS = 5_000;
+/** The balancer's connect timeout is the health timeout, never below this. */
+export const MIN_CONNECT_TIMEOUT_MS = 250;
 
 function availableCpus(): number {
   return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;

@@ -5,7 +5,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import { DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS, WORKER_HANG_MS } from './config.js';
+import { DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS, MIN_CONNECT_TIMEOUT_MS, WORKER_HANG_MS, WORKER_STOP_MS } from './config.js';
 import { HealthChecker } from './control/checker.js';
 import { routeEvent } from './control/events.js';
 import { ListDistributor } from './control/lists/distributor.js';
@@ -106,7 +106,7 @@ export class Daemon {
           balancer: {
             fleetName: options.name,
             client: { ...options.client, maxConnections },
-            upstream: { ...options.upstream, connectTimeoutMs: Math.max(250, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
+            upstream: { ...options.upstream, connectTimeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
             trustedProxies: options.trustedProxies,
           },
           port: options.port,
@@ -262,7 +262,7 @@ export class Daemon {
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     for (const member of this.members.list()) this.members.fence(member.id);
     // The workers finish what is in flight (bounded), then the members go.
-    await this.workers.stop(5_000);
+    await this.workers.stop(WORKER_STOP_MS);
     let result: DownResult = { removedContainers: 0, removedNetwork: false };
     try {
       // Healthy members stop gracefully; one that fails its checks would only burn the grace period.

@@ -2,7 +2,6 @@
 // fleets with different names never touch each other's containers, network or socket.
 import os from 'node:os';
 import path from 'node:path';
-import { DEFAULT_DOCKER_HOST } from '../engine/address.js';
 
 export const LABEL_FLEET = 'io.fleet.name';
 export const LABEL_ROLE = 'io.fleet.role';
@@ -27,8 +26,4 @@ export function runDir(env: NodeJS.ProcessEnv = process.env): string {
 
 export function socketPath(fleet: string, env: NodeJS.ProcessEnv = process.env): string {
   return path.join(runDir(env), `${fleet}.sock`);
-}
-
-export function engineAddress(env: NodeJS.ProcessEnv = process.env): string {
-  return env.DOCKER_HOST?.trim() || DEFAULT_DOCKER_HOST;
 }

@@ -7,7 +7,9 @@ import type { SessionStream } from '../control/lists/channel.js';
 import Docker from 'dockerode';
 import pRetry, { AbortError } from 'p-retry';
 import { FleetError, messageOf } from '../errors.js';
-import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, engineAddress, memberName, networkName } from '../names.js';
+import { type EngineAddress, connectionOf, resolveEngineAddress } from '../../engine/address.js';
+import { isEngineError, unreachableMessage } from '../../engine/errors.js';
+import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, memberName, networkName } from '../names.js';
 import type { ObservedContainer } from '../control/reconcile/plan.js';
 import type { ImageConfig } from './member-image.js';
 import { type MemberSpec, memberContainer } from './member-spec.js';
@@ -39,13 +41,39 @@ export const MEMBERSHIP_EVENTS = ['create', 'start', 'restart', 'die', 'stop', '
 const CONNECT_ERRORS = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'ECONNRESET']);
 
 /** Turns a failed engine call into a one-line FleetError naming what was asked. */
-export function engineError(what: string, error: unknown): FleetError {
+export function engineError(what: string, error: unknown, address: string): FleetError {
   if (error instanceof FleetError) return error;
   const code = (error as DockerError | undefined)?.code;
   if ((code && CONNECT_ERRORS.has(code)) || /timeout/i.test(messageOf(error))) {
-    return new FleetError('FLEET_ENGINE_UNREACHABLE', `cannot reach the Docker engine at ${engineAddress()}: ${reason(error)}`);
+    return new FleetError('FLEET_ENGINE_UNREACHABLE', unreachableMessage(address, reason(error)));
   }
   return new FleetError('FLEET_ENGINE_ERROR', `${what}: ${reason(error)}`);
+}
+
+/**
+ * dockerode's options for the engine DOCKER_HOST names, resolved by src/engine/address.ts as
+ * dkr-ls resolves it (docker-modem's own reading of the environment is never used), so both
+ * tools reach the same engine and name it the same way.
+ */
+function dockerOptions(address: EngineAddress): Docker.DockerOptions {
+  let connection;
+  try {
+    connection = connectionOf(address);
+  } catch (error) {
+    throw new FleetError('FLEET_ENGINE_BAD_HOST', messageOf(error));
+  }
+  if ('socketPath' in connection) return { socketPath: connection.socketPath };
+  if (!connection.tls) return { host: connection.host, port: connection.port, protocol: 'http' };
+  return { host: connection.host, port: connection.port, protocol: 'https', ...connection.tls };
+}
+
+function resolveAddress(): EngineAddress {
+  try {
+    return resolveEngineAddress();
+  } catch (error) {
+    if (isEngineError(error)) throw new FleetError('FLEET_ENGINE_BAD_HOST', error.message);
+    throw error;
+  }
 }
 
 function ignoreStatus(...codes: number[]) {
@@ -60,22 +88,24 @@ export class Engine {
   /** For the event stream, which stays open. */
   private readonly stream: Docker;
 
-  constructor(timeoutMs = 30_000) {
-    this.api = new Docker({ timeout: timeoutMs });
-    this.stream = new Docker();
-  }
+  /** DOCKER_HOST as given, for messages. */
+  readonly address: string;
+  private readonly options: Docker.DockerOptions;
 
-  get address(): string {
-    return engineAddress();
+  constructor(timeoutMs = 30_000, address: EngineAddress = resolveAddress()) {
+    this.address = address.display;
+    this.options = dockerOptions(address);
+    this.api = new Docker({ ...this.options, timeout: timeoutMs });
+    this.stream = new Docker(this.options);
   }
 
   async ping(timeoutMs = 5_000): Promise<void> {
-    const docker = new Docker({ timeout: timeoutMs });
+    const docker = new Docker({ ...this.options, timeout: timeoutMs });
     try {
       await docker.ping();
     } catch (error) {
       // Whatever the failure, an engine that does not answer a ping is unreachable.
-      throw new FleetError('FLEET_ENGINE_UNREACHABLE', `cannot reach the Docker engine at ${this.address}: ${reason(error)}`);
+      throw new FleetError('FLEET_ENGINE_UNREACHABLE', unreachableMessage(this.address, reason(error)));
     }
   }
 
@@ -88,7 +118,7 @@ export class Engine {
       await this.api.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [LABEL_FLEET]: fleet } });
       return { name, created: true };
     } catch (error) {
-      throw engineError(`cannot create network ${name}`, error);
+      throw engineError(`cannot create network ${name}`, error, this.address);
     }
   }
 
@@ -98,7 +128,7 @@ export class Engine {
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
-      throw engineError(`cannot remove network ${networkName(fleet)}`, error);
+      throw engineError(`cannot remove network ${networkName(fleet)}`, error, this.address);
     }
   }
 
@@ -109,7 +139,7 @@ export class Engine {
     try {
       containers = await this.api.listContainers({ all: true, filters: { label: [`${LABEL_FLEET}=${fleet}`, `${LABEL_ROLE}=${MEMBER_ROLE}`] } });
     } catch (error) {
-      throw engineError('cannot list containers', error);
+      throw engineError('cannot list containers', error, this.address);
     }
     return containers.map((c) => {
       const ip = c.NetworkSettings?.Networks?.[network]?.IPAddress;
@@ -137,7 +167,7 @@ export class Engine {
       if (statusOf(error) === 404 && /image/i.test(reason(error))) {
         throw new FleetError('FLEET_IMAGE_MISSING', `image ${spec.image} not found on the engine`);
       }
-      throw engineError(`cannot start a member from ${spec.image}`, error);
+      throw engineError(`cannot start a member from ${spec.image}`, error, this.address);
     }
   }
 
@@ -148,7 +178,7 @@ export class Engine {
       if (graceSeconds > 0) await container.stop({ t: graceSeconds }).catch(ignoreStatus(304, 404));
       await container.remove({ force: true }).catch(ignoreStatus(404));
     } catch (error) {
-      throw engineError(`cannot remove container ${id.slice(0, 12)}`, error);
+      throw engineError(`cannot remove container ${id.slice(0, 12)}`, error, this.address);
     }
   }
 
@@ -178,7 +208,7 @@ export class Engine {
       const exec = await this.stream.getContainer(id).exec({ Cmd: ['fleet-set-members', '--follow'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
       socket = await exec.start({ hijack: true, stdin: true });
     } catch (error) {
-      throw engineError(`cannot start the list reader in ${id.slice(0, 12)}`, error);
+      throw engineError(`cannot start the list reader in ${id.slice(0, 12)}`, error, this.address);
     }
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -295,7 +325,7 @@ export class Engine {
       return info.Config;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;
-      throw engineError(`cannot inspect image ${image}`, error);
+      throw engineError(`cannot inspect image ${image}`, error, this.address);
     }
   }
 
@@ -305,7 +335,7 @@ export class Engine {
     try {
       stream = await this.stream.buildImage({ context: path.resolve(contextDir), src: files }, { t: image, rm: true, forcerm: true });
     } catch (error) {
-      throw engineError(`cannot build ${image}`, error);
+      throw engineError(`cannot build ${image}`, error, this.address);
     }
     const failure = await new Promise<string | undefined>((resolve) => {
       this.stream.modem.followProgress(

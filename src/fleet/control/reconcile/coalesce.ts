@@ -1,5 +1,7 @@
-// Runs a task after a burst of triggers settles, one run at a time: a trigger during a
-// run schedules exactly one more. docker-gen's debounce, for Docker event storms.
+// Runs a task at most once per burst, one run at a time: the first trigger schedules a run
+// `delayMs` later and the triggers until then join it; a trigger during a run schedules
+// exactly one more. A throttle, not a debounce: a steady stream of Docker events cannot put
+// the run off forever.
 
 export class Coalescer {
   private timer: NodeJS.Timeout | undefined;

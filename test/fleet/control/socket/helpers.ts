@@ -4,6 +4,9 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { run } from '../../../../src/fleet/cli.js';
+import type { FleetContext } from '../../../../src/fleet/commands/context.js';
 import { ControlServer, type ControlServerOptions } from '../../../../src/fleet/control/socket/server.js';
 import type { DownResult, FleetStatus, Handlers, ScaleRequest } from '../../../../src/fleet/control/socket/protocol.js';
 import type { Tap } from '../../../support.js';
@@ -115,4 +118,31 @@ export async function raw(socketPath: string, request: string | Buffer): Promise
 /** A request head and body with the right Content-Length. */
 export function request(method: string, target: string, body = ''): string {
   return `${method} ${target} HTTP/1.1\r\nHost: fleet\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`;
+}
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export async function fleetInProcess(argv: string[], extra: Partial<FleetContext> = {}): Promise<CliResult> {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const code = await run(argv, { stdin: new PassThrough(), stdout, stderr, env: process.env, colorDepth: 1, ...extra });
+  return { code, stdout: out, stderr: err };
+}
+
+/** Points the CLI's run directory (FLEET_RUN_DIR) at `dir` for this test. */
+export function useRunDir(t: Tap, dir: string): void {
+  const before = process.env.FLEET_RUN_DIR;
+  process.env.FLEET_RUN_DIR = dir;
+  t.teardown(() => {
+    if (before === undefined) delete process.env.FLEET_RUN_DIR;
+    else process.env.FLEET_RUN_DIR = before;
+  });
 }

@@ -8,9 +8,9 @@ import net from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
-import { resolveEngineAddress } from '../../src/engine/address.js';
-import { loadImages } from './fixtures/image-archive.mjs';
-import { DAY, ROOT, dkrLs, docker, requireEngine } from './helpers.js';
+import { resolveEngineAddress } from '../../../src/engine/address.js';
+import { loadImages } from '../fixtures/image-archive.mjs';
+import { DAY, ROOT, dkrLs, docker, requireEngine } from '../helpers.js';
 
 const exec = promisify(execFile);
 const RUN = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { IMAGE, ROOT, docker, fleet, fleetName, freePort, registerCleanup, requireEngine } from '../fleet/e2e/harness.js';
-import { alive } from '../fleet/e2e/proc.js';
+import { IMAGE, ROOT, docker, fleet, fleetName, freePort, registerCleanup, requireEngine } from '../../fleet/e2e/harness.js';
+import { alive } from '../../fleet/e2e/proc.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
