@@ -123,7 +123,7 @@ async function requestOptions(address: EngineAddress): Promise<{ options: Reques
   if (!connection.tls) return { options: { host: connection.host, port: connection.port }, transport: http };
   const https = await import('node:https');
   return {
-    options: { host: connection.host, port: connection.port, ...connection.tls } as RequestOptions,
+    options: { host: connection.host, port: connection.port, ...connection.tls },
     transport: https.default as unknown as typeof http,
   };
 }
