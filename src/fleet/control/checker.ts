@@ -16,7 +16,9 @@ export function probe(ip: string, port: number, path: string, timeoutMs: number)
       res.resume();
       resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300);
     });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
+    // As for the balancer's connect timeout (data/member-agent.ts): an answer that came in time
+    // on a loop that turned late is seen before the timeout is believed.
+    req.on('timeout', () => setImmediate(() => req.destroy(new Error('timeout'))));
     req.on('error', () => resolve(false));
   });
 }

@@ -5,6 +5,7 @@
 // before the old one is retired, so no request fails.
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../log.js';
+import { type ProcStat, procStat } from './proc-stat.js';
 import { FleetError } from '../errors.js';
 import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
 import type { MemberSet } from './members.js';
@@ -44,6 +45,8 @@ interface Live {
   worker: Worker;
   state: WorkerStatus['state'];
   lastBeat: number;
+  /** CPU time the worker had used when it was first found silent (see checkBeats). */
+  silentCpuMs: number | undefined;
   requests: number;
   inflight: number;
   connections: number;
@@ -52,6 +55,17 @@ interface Live {
 
 /** A new worker must be serving within this. */
 const START_TIMEOUT_MS = 15_000;
+/** A silent worker that uses this much more CPU without beating is spinning, not starved. */
+const HANG_CPU_MS = 1_000;
+/** Silent this long, a worker is replaced whatever /proc says. */
+const HANG_SILENCE_MS = 30_000;
+
+/** A worker silent for `silentMs` (at least the hang limit): hung, or only starved of CPU? */
+export function isHung(silentMs: number, stat: ProcStat | undefined, burnedCpuMs: number | undefined): boolean {
+  if (!stat) return true;
+  if (stat.state === 'T' || stat.state === 't') return true;
+  return (burnedCpuMs ?? 0) >= HANG_CPU_MS || silentMs >= HANG_SILENCE_MS;
+}
 
 export class WorkerPool {
   private readonly slots: Slot[];
@@ -137,7 +151,7 @@ export class WorkerPool {
     });
     // Nobody may wait on it (a replacement): its failure is handled where it happens.
     listening.catch(() => undefined);
-    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), requests: 0, inflight: 0, connections: 0, listening };
+    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), silentCpuMs: undefined, requests: 0, inflight: 0, connections: 0, listening };
     this.live.set(worker, live);
     const key = this.key(worker);
     const timer = setTimeout(() => failed(new FleetError('FLEET_WORKER_FAILED', `balancer worker ${slot.index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
@@ -180,6 +194,7 @@ export class WorkerPool {
         break;
       case 'beat': {
         live.lastBeat = Date.now();
+        live.silentCpuMs = undefined;
         live.requests = message.requests;
         live.connections = message.connections;
         live.inflight = Object.values(message.inflight).reduce((a, b) => a + b, 0);
@@ -242,15 +257,30 @@ export class WorkerPool {
     });
   }
 
-  // A worker that stops beating has its event loop stuck: it serves nobody, so it goes.
+  // A worker that stops beating has its event loop stuck: it serves nobody, so it goes. Silence
+  // alone is not proof on a host short of CPU, where a worker that makes progress may still go
+  // seconds without reaching its timers: a silent worker is hung when it is stopped, or when
+  // it burns CPU (HANG_CPU_MS more) without beating. Where there is no /proc, silence decides.
   private checkBeats(): void {
     const now = Date.now();
-    for (const live of this.live.values()) {
-      if (live.state !== 'serving' || now - live.lastBeat < this.options.hangMs) continue;
-      this.log.error('worker.hung', { slot: live.slot.index, pid: live.worker.process.pid, silentMs: now - live.lastBeat });
-      live.lastBeat = now;
-      live.worker.process.kill('SIGKILL');
-    }
+    const silent = [...this.live.values()].filter((live) => live.state === 'serving' && now - live.lastBeat >= this.options.hangMs);
+    if (silent.length === 0) return;
+    // Beats that arrived while this process was busy are read before the verdict.
+    setImmediate(() => {
+      for (const live of silent) {
+        const silentMs = Date.now() - live.lastBeat;
+        if (live.state !== 'serving' || silentMs < this.options.hangMs) continue;
+        const pid = live.worker.process.pid ?? 0;
+        const stat = procStat(pid);
+        live.silentCpuMs ??= stat?.cpuMs;
+        const burnedMs = stat && live.silentCpuMs !== undefined ? stat.cpuMs - live.silentCpuMs : undefined;
+        if (!isHung(silentMs, stat, burnedMs)) continue;
+        this.log.error('worker.hung', { slot: live.slot.index, pid, silentMs, state: stat?.state, cpuMs: burnedMs });
+        live.lastBeat = Date.now();
+        live.silentCpuMs = undefined;
+        live.worker.process.kill('SIGKILL');
+      }
+    });
   }
 
   private scheduleBroadcast(): void {

@@ -52,8 +52,14 @@ export class MemberAgent extends http.Agent {
   override createConnection(options: http.ClientRequestArgs, callback?: (err: Error | null, stream: Duplex) => void): Duplex {
     void callback;
     const socket = net.createConnection(options as net.NetConnectOpts);
+    // Timers run before I/O in an event-loop turn: on a loop that ran late (a busy or starved
+    // worker), a connection made in time would be timed out before its 'connect' is seen. The
+    // I/O gets its turn first; only a socket still connecting after it has timed out.
     const timer = setTimeout(
-      () => socket.destroy(codedError('FLEET_CONNECT_TIMEOUT', `no connection to the member within ${this.limits.connectTimeoutMs} ms`)),
+      () =>
+        setImmediate(() => {
+          if (socket.connecting) socket.destroy(codedError('FLEET_CONNECT_TIMEOUT', `no connection to the member within ${this.limits.connectTimeoutMs} ms`));
+        }),
       this.limits.connectTimeoutMs,
     );
     socket.once('connect', () => clearTimeout(timer));

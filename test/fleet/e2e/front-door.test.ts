@@ -92,11 +92,12 @@ t.test('a thousand keep-alive clients are served while idle and slow clients are
     new Promise((resolve) => {
       const started = Date.now();
       const req = http.get({ host: '127.0.0.1', port: d.port, agent, timeout: 30_000 }, (res) => {
-        res.resume();
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
         res.on('end', () => {
           latencies.push(Date.now() - started);
           if (res.statusCode === 200) served++;
-          else failures.push(`status ${res.statusCode}`);
+          else failures.push(`status ${res.statusCode} ${/\((FLEET_\w+)\)/.exec(body)?.[1] ?? ''}`.trim());
           resolve();
         });
       });
@@ -118,6 +119,7 @@ t.test('a thousand keep-alive clients are served while idle and slow clients are
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   t.same(kinds, [], `no failure among 20000 requests (${failures.length} failed; latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms)`);
   t.equal(served, 20_000, 'all 20000 answered 200');
+  if (failures.length) t.comment(d.logs().split('\n').filter((l) => /WARN|ERROR|member\.state|worker\./.test(l)).slice(0, 40).join('\n'));
 
   const deadline = Date.now() + 15_000;
   while ((idleClosed < idle.length || !slowClosed) && Date.now() < deadline) await sleep(100);
