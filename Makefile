@@ -42,7 +42,7 @@ compose-test: deps
 	scripts/ensure-tools.sh
 	npm run image:offline
 	npm run image:twins
-	npx tap test/compose/compose.test.ts
+	npx tap test/compose/compose.test.ts test/compose/e2e/compose.test.ts
 
 # The dkr-ls tool image: Node 20 carried onto alpine:3.10 (needs a registry). It takes the
 # bundle from dist/, hence `build` first.
