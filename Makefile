@@ -1,5 +1,5 @@
 # fleet's everyday commands. `make up` runs a fleet, `make test` runs every test.
-.PHONY: all deps build test unit lint e2e e2e-twin image image-fleet image-twins image-nginx image-offline up down bench clean
+.PHONY: all deps build test unit lint e2e e2e-twin compose-test image image-fleet image-twins image-nginx image-offline up down bench clean
 
 all: build
 
@@ -35,6 +35,14 @@ e2e: build
 e2e-twin: deps
 	scripts/ensure-docker.sh
 	scripts/e2e-twin.sh
+
+# compose.yaml on the offline twins, end to end with docker-compose (test/compose).
+compose-test: deps
+	scripts/ensure-docker.sh
+	scripts/ensure-tools.sh
+	npm run image:offline
+	npm run image:twins
+	npx tap test/compose/compose.test.ts test/compose/e2e/compose.test.ts
 
 # The dkr-ls tool image: Node 20 carried onto alpine:3.10 (needs a registry). It takes the
 # bundle from dist/, hence `build` first.

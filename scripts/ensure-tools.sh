@@ -3,12 +3,14 @@
 # Debian-like machine (CI, a fresh VM) it installs what is missing from Debian's packages;
 # elsewhere it names what is missing and the tests that need it fail in CI or skip.
 #
-#   busybox   runs the member's list writer as alpine:3.10's shell would
+#   busybox          runs the member's list writer as alpine:3.10's shell would
+#   docker-compose   runs compose.yaml (with compose.offline.yaml) end to end (1.29, Python)
 set -euo pipefail
 
 # command -> Debian package
 declare -A tools=(
   [busybox]=busybox
+  [docker-compose]=docker-compose
 )
 
 missing=()
