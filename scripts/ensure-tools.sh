@@ -4,11 +4,14 @@
 # elsewhere it names what is missing and the tests that need it fail in CI or skip.
 #
 #   busybox   runs the member's list writer as alpine:3.10's shell would
+#   promtool  lints the admin listener's /metrics; its package brings the Prometheus server
+#             that the metrics test starts to scrape a daemon
 set -euo pipefail
 
 # command -> Debian package
 declare -A tools=(
   [busybox]=busybox
+  [promtool]=prometheus
 )
 
 missing=()
