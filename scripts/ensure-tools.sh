@@ -5,12 +5,15 @@
 #
 #   busybox          runs the member's list writer as alpine:3.10's shell would
 #   docker-compose   runs compose.yaml (with compose.offline.yaml) end to end (1.29, Python)
+#   promtool         lints the admin listener's /metrics; its package brings the Prometheus server
+#                    that the metrics test starts to scrape a daemon
 set -euo pipefail
 
 # command -> Debian package
 declare -A tools=(
   [busybox]=busybox
   [docker-compose]=docker-compose
+  [promtool]=prometheus
 )
 
 missing=()
