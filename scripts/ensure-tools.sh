@@ -4,11 +4,13 @@
 # elsewhere it names what is missing and the tests that need it fail in CI or skip.
 #
 #   busybox   runs the member's list writer as alpine:3.10's shell would
+#   chromium  renders the admin dashboard for its browser test (headless, driven by puppeteer-core)
 set -euo pipefail
 
 # command -> Debian package
 declare -A tools=(
   [busybox]=busybox
+  [chromium]=chromium
 )
 
 missing=()
