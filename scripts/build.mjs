@@ -1,5 +1,6 @@
 // Bundles each CLI into one CommonJS file under dist/. One file per tool means Node
 // resolves no module tree at start-up: dkr-ls's whole cost is its own code and clipanion.
+import fs from 'node:fs';
 import { build } from 'esbuild';
 
 const common = {
@@ -27,7 +28,13 @@ const bundles = [
   { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node20' },
   // bin/fleet and the daemon image (images/fleet/Dockerfile) these two: both images carry Node 20.
   { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20', plugins: [daemonApart] },
-  { entryPoints: ['src/fleet/daemon-bundle.ts'], outfile: 'dist/fleet-daemon.cjs', target: 'node20' },
+  // The admin listener's dashboard travels inside the daemon's bundle (src/fleet/admin/dashboard.ts).
+  {
+    entryPoints: ['src/fleet/daemon-bundle.ts'],
+    outfile: 'dist/fleet-daemon.cjs',
+    target: 'node20',
+    define: { FLEET_DASHBOARD_HTML: JSON.stringify(fs.readFileSync('src/fleet/admin/dashboard.html', 'utf8')) },
+  },
   // The balancer's worker processes: the data plane alone, no Docker client.
   { entryPoints: ['src/fleet/data/worker-main.ts'], outfile: 'dist/fleet-worker.cjs', target: 'node20' },
 ];

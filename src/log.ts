@@ -10,6 +10,9 @@ export { LOG_LEVELS, type LogLevel, parseLogLevel } from './log/levels.js';
 export type { LogDestination, LineStream } from './log/destination.js';
 export type { LogFields, LogValue } from './log/record.js';
 
+/** Told of every event logged (whatever the level), with its own fields, e.g. by a live feed. */
+export type LogListener = (level: LogLevel, event: string, fields: LogFields) => void;
+
 export interface LoggerOptions {
   level: LogLevel;
   /** Where lines go. */
@@ -33,10 +36,11 @@ export class Logger {
   private readonly bindings: LogFields;
   private readonly now: () => Date;
 
-  // `counts` is shared with the logger's children.
+  // `counts` and `listeners` are shared with the logger's children.
   constructor(
     options: LoggerOptions,
     private readonly counts = { unencodable: 0, reported: 0 },
+    private readonly listeners: LogListener[] = [],
   ) {
     const destination = options.destination ?? (options.stream && new StreamDestination(options.stream));
     if (!destination) throw new TypeError('a Logger needs a destination or a stream');
@@ -51,7 +55,16 @@ export class Logger {
   /** A logger whose lines all carry `bindings`; it shares this one's destination and counts. */
   child(bindings: LogFields): Logger {
     const options = { level: this.level, destination: this.destination, format: this.format, json: this.json, bindings: { ...this.bindings, ...bindings }, now: this.now };
-    return new Logger(options, this.counts);
+    return new Logger(options, this.counts, this.listeners);
+  }
+
+  /** Adds a listener; returns what removes it. A listener that throws loses its event, never the caller's. */
+  subscribe(listener: LogListener): () => void {
+    this.listeners.push(listener);
+    return () => {
+      const i = this.listeners.indexOf(listener);
+      if (i >= 0) this.listeners.splice(i, 1);
+    };
   }
 
   /** Lines lost so far: not written (a dead or full destination) or impossible to encode. */
@@ -80,6 +93,7 @@ export class Logger {
   }
 
   log(level: LogLevel, event: string, fields: LogFields = {}): void {
+    if (this.listeners.length > 0) this.tell(level, event, fields);
     if (!this.enabled(level)) return;
     this.reportLost();
     this.emit(level, event, fields);
@@ -95,6 +109,16 @@ export class Logger {
       return;
     }
     this.destination.write(line);
+  }
+
+  private tell(level: LogLevel, event: string, fields: LogFields): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(level, event, fields);
+      } catch {
+        // The listener loses this event; the line is still written.
+      }
+    }
   }
 
   // Once the destination takes lines again after losing some, say how many went missing.

@@ -6,6 +6,9 @@ export const DEFAULT_IMAGE = 'fleet-nginx:latest';
 export const OFFLINE_IMAGE = 'fleet-nginx:offline';
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_HOST = '127.0.0.1';
+/** The admin listener (metrics, status, live feed, dashboard), apart from the balancer's port. */
+export const DEFAULT_ADMIN_PORT = 9180;
+export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 export const DEFAULT_REPLICAS = 3;
 /** A change is one line per member on its session (docs/capacity.md has what each member costs). */
 export const MAX_REPLICAS = 250;

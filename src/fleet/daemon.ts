@@ -5,6 +5,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
+import { dashboardPage } from './admin/dashboard.js';
+import { EventFeed } from './admin/feed.js';
+import { LogFeed } from './admin/log-feed.js';
+import { FleetMetrics } from './admin/metrics.js';
+import { AdminServer } from './admin/server.js';
 import { DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS, WORKER_HANG_MS } from './config.js';
 import { HealthChecker } from './control/checker.js';
 import { routeEvent } from './control/events.js';
@@ -51,6 +56,8 @@ export interface DaemonOptions {
   /** Memory and CPU of each member. */
   memberLimits: MemberLimits;
   log: { level: string; format: 'text' | 'json' };
+  /** The admin listener (metrics, status, live feed, dashboard); undefined: none. */
+  admin?: { host: string; port: number };
 }
 
 /** The worker bundle: beside this one (dist/), unless FLEET_WORKER_SCRIPT names another. */
@@ -67,6 +74,8 @@ export class Daemon {
   readonly controller: Controller;
   readonly lists: ListDistributor;
   readonly workers: WorkerPool;
+  readonly metrics: FleetMetrics;
+  private readonly admin: AdminServer | undefined;
   private readonly control: ControlServer;
   private readonly events = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -78,9 +87,17 @@ export class Daemon {
     readonly options: DaemonOptions,
     private readonly log: Logger,
   ) {
+    this.metrics = new FleetMetrics({
+      members: () => this.members.list(),
+      desired: () => this.controller.desired,
+      workers: () => this.workers.status(),
+      generation: () => this.lists.current?.generation ?? 0,
+    });
     this.members = new MemberSet({ rise: options.rise, fall: options.fall }, (t) => {
       const member = this.members.get(t.id);
-      log.info('member.state', { member: member?.name ?? t.id.slice(0, 12), ip: member?.ip, from: t.from, to: t.to });
+      log.info('member.state', { member: member?.name ?? t.id.slice(0, 12), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
+      // Out of rotation for its health (a death is counted as a replacement instead).
+      if (t.from === 'up' && t.to === 'down' && (t.cause === 'active' || t.cause === 'passive')) this.metrics.ejected(t.cause);
     });
 
     // The connection limit is the fleet's; each worker takes its share, within its own
@@ -116,17 +133,20 @@ export class Daemon {
         },
       },
       log,
+      { requests: (figures) => this.metrics.workerRequests(figures), restarted: (reason) => this.metrics.workerRestarted(reason) },
     );
 
     this.checker = new HealthChecker(this.members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: '/healthz' });
     this.lists = new ListDistributor({ open: (id) => this.engine.openListSession(id), oneShot: (id, ips) => this.engine.pushList(id, ips) }, log, {
       held: (id) => this.controller.admit(id),
+      pushed: (via, ok) => this.metrics.pushed(via, ok),
+      converged: (convergence) => this.metrics.converged(convergence.ms),
     });
     this.controller = new Controller(
       this.engine,
       this.members,
       this.lists,
-      { check: (id) => this.checker.check(id), forget: () => {} },
+      { check: (id) => this.checker.check(id), forget: () => {}, replacing: (_id, reason) => this.metrics.replaced(reason) },
       {
         fleet: options.name,
         image: options.image,
@@ -151,6 +171,17 @@ export class Daemon {
       },
       { onBug: (call, error) => log.error('control.bug', { call, error: error instanceof Error ? error : messageOf(error) }) },
     );
+    if (options.admin) {
+      const logs = new LogFeed();
+      log.subscribe(logs.listener);
+      this.admin = new AdminServer(options.admin, {
+        status: () => this.status(),
+        metrics: this.metrics,
+        feed: new EventFeed(() => this.status(), this.metrics.requests, logs),
+        page: dashboardPage(),
+        onBug: (error) => log.error('admin.bug', { error: error instanceof Error ? error : messageOf(error) }),
+      });
+    }
   }
 
   /** Called once the daemon has shut down, whatever asked it to. */
@@ -167,9 +198,11 @@ export class Daemon {
     await ensureMemberImage(this.engine, this.options.image, this.log);
     await this.control.listen();
     try {
-      // The workers listen on the balancer's port: a port in use fails here, before any member starts.
+      // Both ports are taken before any member starts: one in use fails here, and leaves nothing.
+      await this.admin?.listen();
       await this.workers.start();
     } catch (error) {
+      await this.admin?.close();
       await this.control.close();
       throw error;
     }
@@ -198,7 +231,13 @@ export class Daemon {
       await this.down('start failed');
       throw error;
     }
-    this.log.info('fleet.ready', { fleet: name, url: `http://${this.options.host}:${this.options.port}/`, members: this.members.rotation.length, workers: this.options.workers });
+    this.log.info('fleet.ready', {
+      fleet: name,
+      url: `http://${this.options.host}:${this.options.port}/`,
+      admin: this.admin && `http://${this.admin.options.host}:${this.admin.port}/`,
+      members: this.members.rotation.length,
+      workers: this.options.workers,
+    });
   }
 
   status(): FleetStatus {
@@ -273,7 +312,7 @@ export class Daemon {
     this.log.info('fleet.stopped', { fleet: this.options.name, containers: result.removedContainers, network: result.removedNetwork });
     // Answer the caller of `fleet down` before the socket goes.
     setTimeout(() => {
-      void this.control.close().then(() => this.exitHook?.());
+      void Promise.all([this.control.close(), this.admin?.close()]).then(() => this.exitHook?.());
     }, 50);
     return result;
   }

@@ -85,7 +85,7 @@ t.test('the daemon image runs the fleet end to end (fleet:twin)', async (t) => {
     '--network', 'host', ...engineAccess(),
     '--read-only', '--tmpfs', '/run/fleet:mode=0700', '--tmpfs', '/tmp', '--security-opt', 'no-new-privileges:true',
     TWIN,
-    'up', '--name', name, '--port', String(port), '--replicas', '2', '--image', IMAGE, '--health-interval', '500',
+    'up', '--name', name, '--port', String(port), '--replicas', '2', '--image', IMAGE, '--health-interval', '500', '--no-admin',
   );
   const deadline = Date.now() + 120_000;
   while (!(await logs(container)).includes('serving http://')) {

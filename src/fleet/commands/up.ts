@@ -6,6 +6,8 @@ import { releaseHungUp, terminalFds } from '../hangup.js';
 import { loadDaemon } from '../load-daemon.js';
 import { isByteSize, isLogLevel, pushError } from '../../cli/validators.js';
 import {
+  DEFAULT_ADMIN_HOST,
+  DEFAULT_ADMIN_PORT,
   DEFAULT_DRAIN_TIMEOUT_MS,
   DEFAULT_FALL,
   DEFAULT_HEADER_TIMEOUT_MS,
@@ -66,6 +68,8 @@ export class UpCommand extends Command {
       Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`; SIGHUP (the terminal closed) is logged and the fleet keeps serving. Logs go to stderr; lines a dead or stalled reader cannot take are dropped and counted, never waited for.
 
       Members run as an unprivileged user with no capabilities on a read-only root; \`--member-memory\` (no swap beyond it) and \`--member-cpus\` size each of them.
+
+      The admin listener on \`--admin-host\`:\`--admin-port\` serves Prometheus metrics (\`/metrics\`), the status as JSON (\`/api/status\`), a live feed (\`/api/events\`) and a dashboard (\`/\`); \`--no-admin\` turns it off.
     `,
     examples: [
       ['Run 3 members on port 8080', '$0 up --replicas 3'],
@@ -119,6 +123,9 @@ export class UpCommand extends Command {
     description: `One of ${LOG_LEVELS.join(', ')} (default INFO)`,
     validator: isLogLevel,
   });
+  adminPort = integerOption('--admin-port', DEFAULT_ADMIN_PORT, 1, 65535, `The admin listener's port: metrics, status, live feed and dashboard (default ${DEFAULT_ADMIN_PORT})`);
+  adminHost = Option.String('--admin-host', DEFAULT_ADMIN_HOST, { description: `The address the admin listener listens on (default ${DEFAULT_ADMIN_HOST})` });
+  admin = Option.Boolean('--admin', true, { description: 'Run the admin listener (default on; --no-admin turns it off)' });
   logFormat = Option.String('--log-format', 'text', { description: 'text or json (default text)', validator: t.isEnum(['text', 'json'] as const) });
 
   async execute(): Promise<number> {
@@ -157,6 +164,7 @@ export class UpCommand extends Command {
         memberLimits: { memoryBytes: this.memberMemory, cpus: this.memberCpus },
         workers: this.workers,
         log: { level: this.logLevel, format: this.logFormat },
+        admin: this.admin ? { host: this.adminHost, port: this.adminPort } : undefined,
       },
       log,
     );

@@ -11,7 +11,7 @@ export function routeEvent(event: FleetEvent, members: MemberSet, controller: Co
   log.debug('engine.event', { action, id: id.slice(0, 12) });
   if (action === 'die' || action === 'destroy' || action === 'oom') {
     // Out of rotation now: no request should wait on a dead address.
-    if (members.get(id)?.state !== 'draining') members.reportUnreachable(id);
+    if (members.get(id)?.state !== 'draining') members.reportUnreachable(id, 'died');
     controller.noteDied(id);
   } else if (action === 'start' || action === 'restart' || action === 'unpause') {
     controller.noteStarted(id);

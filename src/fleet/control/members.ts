@@ -32,10 +32,15 @@ interface Entry extends MemberAddress {
   idleWaiters: (() => void)[];
 }
 
+/** What changed a member's health: a health check, a failure a worker saw, or its death. */
+export type HealthCause = 'active' | 'passive' | 'died';
+
 export interface Transition {
   id: string;
   from: MemberState;
   to: MemberState;
+  /** Set when a health report made the change. */
+  cause?: HealthCause;
 }
 
 function stateOf(entry: Entry): MemberState {
@@ -121,18 +126,18 @@ export class MemberSet implements Rotation {
     this.edit(entry, () => (entry.draining = true));
   }
 
-  /** Applies an active check's result. */
-  report(id: string, ok: boolean): void {
+  /** Applies an active check's result (or a timeout a worker saw, as one). */
+  report(id: string, ok: boolean, cause: HealthCause = 'active'): void {
     const entry = this.entries.get(id);
     if (!entry) return;
-    this.edit(entry, () => (entry.health = nextHealth(entry.health, ok, this.config)));
+    this.edit(entry, () => (entry.health = nextHealth(entry.health, ok, this.config)), cause);
   }
 
-  /** A connection to the member was refused or could not be made. */
-  reportUnreachable(id: string): void {
+  /** A connection to the member was refused or could not be made, or it died. */
+  reportUnreachable(id: string, cause: HealthCause = 'passive'): void {
     const entry = this.entries.get(id);
     if (!entry) return;
-    this.edit(entry, () => (entry.health = passiveFailure(this.config)));
+    this.edit(entry, () => (entry.health = passiveFailure(this.config)), cause);
   }
 
   /** Members whose health has been down for at least `ms`: candidates for replacement. */
@@ -232,7 +237,7 @@ export class MemberSet implements Rotation {
     });
   }
 
-  private edit(entry: Entry, change: () => void): void {
+  private edit(entry: Entry, change: () => void, cause?: HealthCause): void {
     const from = stateOf(entry);
     const wasDown = entry.health.up === false;
     change();
@@ -240,7 +245,7 @@ export class MemberSet implements Rotation {
     if (isDown && !wasDown) entry.downSince = this.now();
     else if (!isDown) entry.downSince = undefined;
     const to = stateOf(entry);
-    if (from !== to) this.onTransition({ id: entry.id, from, to });
+    if (from !== to) this.onTransition(cause ? { id: entry.id, from, to, cause } : { id: entry.id, from, to });
     this.swap();
   }
 

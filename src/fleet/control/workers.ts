@@ -7,6 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../log.js';
 import { FleetError } from '../errors.js';
 import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
+import type { RequestFigures } from '../data/request-stats.js';
 import type { MemberSet } from './members.js';
 
 export interface WorkerPoolOptions {
@@ -16,6 +17,14 @@ export interface WorkerPoolOptions {
   config: WorkerConfig;
   /** A worker silent this long is taken for hung. */
   hangMs: number;
+}
+
+/** What the pool tells the metrics. */
+export interface WorkerPoolHooks {
+  /** A worker's requests answered since its last report. */
+  requests?(figures: RequestFigures): void;
+  /** A slot's worker was replaced. */
+  restarted?(reason: 'died' | 'hung' | 'reload'): void;
 }
 
 export interface WorkerStatus {
@@ -48,6 +57,8 @@ interface Live {
   inflight: number;
   connections: number;
   listening: Promise<void>;
+  /** Killed for not beating. */
+  hung: boolean;
 }
 
 /** A new worker must be serving within this. */
@@ -65,6 +76,7 @@ export class WorkerPool {
     private readonly members: MemberSet,
     private readonly options: WorkerPoolOptions,
     private readonly log: Logger,
+    private readonly hooks: WorkerPoolHooks = {},
   ) {
     this.slots = Array.from({ length: options.count }, (_, index) => ({ index, worker: undefined, restarts: 0, crashes: [] }));
     // Workers accept connections themselves (the kernel spreads them); the primary is never
@@ -137,7 +149,7 @@ export class WorkerPool {
     });
     // Nobody may wait on it (a replacement): its failure is handled where it happens.
     listening.catch(() => undefined);
-    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), requests: 0, inflight: 0, connections: 0, listening };
+    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), requests: 0, inflight: 0, connections: 0, listening, hung: false };
     this.live.set(worker, live);
     const key = this.key(worker);
     const timer = setTimeout(() => failed(new FleetError('FLEET_WORKER_FAILED', `balancer worker ${slot.index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
@@ -155,7 +167,10 @@ export class WorkerPool {
       failed(new FleetError('FLEET_WORKER_FAILED', `balancer worker ${slot.index} exited (${signal ?? `code ${code}`}) before it served`));
       if (live.state === 'retiring' || this.stopping) return;
       this.log.warn('worker.exited', { slot: slot.index, pid: worker.process.pid, code, signal });
-      if (slot.worker === worker) this.replace(slot);
+      if (slot.worker === worker) {
+        this.hooks.restarted?.(live.hung ? 'hung' : 'died');
+        this.replace(slot);
+      }
     });
     this.members.markStale(key);
     return live;
@@ -189,7 +204,10 @@ export class WorkerPool {
       }
       case 'failure':
         if (message.unreachable) this.members.reportUnreachable(message.id);
-        else this.members.report(message.id, false);
+        else this.members.report(message.id, false, 'passive');
+        break;
+      case 'requests':
+        this.hooks.requests?.(message);
         break;
     }
   }
@@ -223,6 +241,7 @@ export class WorkerPool {
         throw error;
       }
       slot.restarts++;
+      this.hooks.restarted?.('reload');
       if (old) void this.retire(old, this.options.config.drainTimeoutMs);
     }
     this.log.info('workers.reloaded', { workers: this.slots.length });
@@ -249,6 +268,7 @@ export class WorkerPool {
       if (live.state !== 'serving' || now - live.lastBeat < this.options.hangMs) continue;
       this.log.error('worker.hung', { slot: live.slot.index, pid: live.worker.process.pid, silentMs: now - live.lastBeat });
       live.lastBeat = now;
+      live.hung = true;
       live.worker.process.kill('SIGKILL');
     }
   }

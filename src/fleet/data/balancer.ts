@@ -16,6 +16,7 @@ import { TrustedProxies, forwardedHeaders } from './forwarded.js';
 import { connectionTokens, requestHeaders, stripResponseHeaders } from './headers.js';
 import { Gate } from './gate.js';
 import { MemberAgent, codedError } from './member-agent.js';
+import type { RequestObserver } from './request-stats.js';
 import type { MemberAddress as Member, Rotation } from './rotation.js';
 
 export interface UpstreamLimits {
@@ -65,6 +66,8 @@ interface Exchange {
   body: Body;
   tried: Set<string>;
   attempts: number;
+  /** The member of the latest attempt. */
+  member: Member | undefined;
 }
 
 /** One try of an exchange on one member. */
@@ -96,6 +99,7 @@ export class Balancer {
     private readonly members: Rotation,
     private readonly options: BalancerOptions,
     private readonly log: Logger,
+    private readonly observer?: RequestObserver,
   ) {
     this.trusted = new TrustedProxies(options.trustedProxies);
     this.gate = new Gate({ active: options.upstream.memberConnections, waiting: options.upstream.queueSize, timeoutMs: options.upstream.queueTimeoutMs });
@@ -254,6 +258,10 @@ export class Balancer {
       return;
     }
     this.requests++;
+    // Every answer is told when it completes, the balancer's own (503, 413…) too.
+    const started = performance.now();
+    let exchange: Exchange | undefined;
+    if (this.observer) res.once('finish', () => this.observer?.answered(exchange?.member?.name, res.statusCode, performance.now() - started, exchange?.attempts ?? 0));
     const framing = checkFraming(req.rawHeaders, req.httpVersion);
     if (!framing.ok) {
       this.refuse(res, framing.status, framing.code, framing.reason);
@@ -268,7 +276,7 @@ export class Balancer {
         this.refuse(res, 413, 'FLEET_BODY_TOO_LARGE', `the request body exceeds ${this.options.client.maxBodyBytes} bytes`);
         return;
       }
-      this.dispatch({ req, res, method: req.method ?? 'GET', body, tried: new Set(), attempts: 0 });
+      this.dispatch((exchange = { req, res, method: req.method ?? 'GET', body, tried: new Set(), attempts: 0, member: undefined }));
     };
     if (known) start(known);
     else if (framing.body === 'none') start({ kind: 'none' });
@@ -307,6 +315,7 @@ export class Balancer {
     }
     exchange.tried.add(member.id);
     exchange.attempts++;
+    exchange.member = member;
     // Waiting for the member counts as in flight on it: a drain waits for these too.
     this.members.acquire(member.id);
     const entry = this.gate.enter(

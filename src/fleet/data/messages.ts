@@ -3,6 +3,7 @@
 // at the receiving end, as the control socket's routes are.
 import * as t from 'typanion';
 import type { BalancerOptions } from './balancer.js';
+import { CODE_CLASSES, DURATION_BUCKETS, type RequestFigures } from './request-stats.js';
 import type { RotationSnapshot } from './rotation.js';
 
 /** How a worker is configured: one JSON value in its environment (FLEET_WORKER_CONFIG). */
@@ -41,12 +42,21 @@ export type FromWorker =
   /** Sent every BEAT_MS and at once after a snapshot or a drained member: proof of life and load. */
   | Beat
   /** A passive failure: the member was unreachable, or did not answer in time. */
-  | { t: 'failure'; id: string; unreachable: boolean };
+  | { t: 'failure'; id: string; unreachable: boolean }
+  /** The requests answered since the last report, sent with a beat when there were some. */
+  | ({ t: 'requests' } & RequestFigures);
 
 export const BEAT_MS = 250;
 
 const isAddress = t.isObject({ id: t.isString(), name: t.isString(), ip: t.isString(), port: t.isNumber() });
 const isSnapshot = t.isObject({ version: t.isNumber(), members: t.isArray(isAddress), known: t.isArray(t.isString()) });
+
+const isCount = t.cascade(t.isNumber(), [t.isAtLeast(0)]);
+const isMemberFigures = t.isObject({
+  codes: t.cascade(t.isArray(isCount), [t.hasExactLength(CODE_CLASSES.length)]),
+  buckets: t.cascade(t.isArray(isCount), [t.hasExactLength(DURATION_BUCKETS.length + 1)]),
+  sum: isCount,
+});
 
 const isToWorkerMessage = t.isOneOf([t.isObject({ t: t.isLiteral('rotation'), snapshot: isSnapshot }), t.isObject({ t: t.isLiteral('retire') })], { exclusive: true });
 
@@ -57,6 +67,7 @@ const isFromWorkerMessage = t.isOneOf(
     t.isObject({ t: t.isLiteral('listen-failed'), code: t.isString(), message: t.isString() }),
     t.isObject({ t: t.isLiteral('beat'), version: t.isNumber(), inflight: t.isRecord(t.isNumber()), requests: t.isNumber(), connections: t.isNumber() }),
     t.isObject({ t: t.isLiteral('failure'), id: t.isString(), unreachable: t.isBoolean() }),
+    t.isObject({ t: t.isLiteral('requests'), retries: isCount, members: t.isRecord(isMemberFigures) }),
   ],
   { exclusive: true },
 );

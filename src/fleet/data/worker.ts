@@ -10,6 +10,7 @@ import { pinoJson } from '../../log/pino-json.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
 import { Balancer } from './balancer.js';
 import { BEAT_MS, type FromWorker, type WorkerConfig, isToWorker } from './messages.js';
+import { RequestStats } from './request-stats.js';
 import { SnapshotRotation } from './rotation.js';
 
 function send(message: FromWorker): void {
@@ -44,8 +45,11 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
     failure: (id, unreachable) => send({ t: 'failure', id, unreachable }),
     drained: () => beat(),
   });
-  const balancer = new Balancer(rotation, config.balancer, log);
+  const stats = new RequestStats();
+  const balancer = new Balancer(rotation, config.balancer, log, stats);
   const beat = (): void => {
+    const figures = stats.take();
+    if (figures) send({ t: 'requests', ...figures });
     send({ t: 'beat', version: rotation.version, inflight: rotation.inflight(), requests: balancer.requests, connections: balancer.connections });
   };
 

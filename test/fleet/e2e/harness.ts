@@ -137,6 +137,8 @@ export async function converged(name: string, count: number, timeoutMs = 60_000)
 export interface Daemon {
   name: string;
   port: number;
+  /** The admin listener's port; 0 when `extra` turned it off or chose it. */
+  adminPort: number;
   child: ChildProcess;
   logs: () => string;
   exited: Promise<number | null>;
@@ -159,9 +161,12 @@ export function registerCleanup(t: Tap, name: string): void {
 }
 
 export async function startDaemon(name: string, port: number, replicas: number, extra: string[] = []): Promise<Daemon> {
+  // Daemons of tests that run at once each get an admin port of their own.
+  const adminPort = extra.some((arg) => arg.startsWith('--admin-port') || arg === '--no-admin') ? 0 : await freePort();
+  const admin = adminPort ? ['--admin-port', String(adminPort)] : [];
   const child = spawn(
     LAUNCHER,
-    ['up', '--name', name, '--port', String(port), '--replicas', String(replicas), '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG', ...extra],
+    ['up', '--name', name, '--port', String(port), '--replicas', String(replicas), '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG', ...admin, ...extra],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -180,5 +185,5 @@ export async function startDaemon(name: string, port: number, replicas: number, 
     child.kill('SIGKILL');
     throw new Error(`fleet up did not become ready:\n${output}`);
   }
-  return { name, port, child, logs: () => output, exited };
+  return { name, port, adminPort, child, logs: () => output, exited };
 }

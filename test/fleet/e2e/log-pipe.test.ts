@@ -57,7 +57,7 @@ async function startWithStderr(name: string, port: number, fifo: LogReader | und
   const fd = fifo?.fd ?? 'pipe';
   const child = spawn(
     process.execPath,
-    [FLEET_BIN, 'up', '--name', name, '--port', String(port), '--replicas', '2', '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG'],
+    [FLEET_BIN, 'up', '--name', name, '--port', String(port), '--replicas', '2', '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG', '--no-admin'],
     { stdio: ['ignore', 'pipe', fd] },
   );
   if (typeof fd === 'number') fs.closeSync(fd);

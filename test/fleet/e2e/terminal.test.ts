@@ -44,7 +44,7 @@ t.test('when its terminal closes, the daemon logs SIGHUP and keeps serving', asy
   registerCleanup(t, name);
   const session = spawn(
     'python3',
-    ['-c', SESSION, process.execPath, FLEET_BIN, 'up', '--name', name, '--port', String(port), '--replicas', '2', '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG'],
+    ['-c', SESSION, process.execPath, FLEET_BIN, 'up', '--name', name, '--port', String(port), '--replicas', '2', '--image', IMAGE, '--health-interval', '500', '--log-level', 'DEBUG', '--no-admin'],
     { stdio: ['pipe', 'pipe', 'inherit'] },
   );
   const lines: AsyncIterator<string> = readline.createInterface({ input: session.stdout })[Symbol.asyncIterator]();

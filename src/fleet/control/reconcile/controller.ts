@@ -35,6 +35,8 @@ export interface ControllerHooks {
   check(id: string): Promise<boolean>;
   /** A member is gone: drop its pooled connections. */
   forget(id: string): void;
+  /** A member is being replaced: it died, or stayed unhealthy too long. */
+  replacing?(id: string, reason: 'died' | 'unhealthy'): void;
 }
 
 export interface ControllerOptions {
@@ -131,6 +133,12 @@ export class Controller {
    */
   noteDied(id: string): void {
     const since = Date.now();
+    // A death fleet did not ask for (not one it is removing, not a second event of the same one).
+    const member = this.members.get(id);
+    if (member && !this.removing.has(id) && !this.died.has(id) && member.state !== 'draining') {
+      this.log.warn('member.replacing', { member: member.name, id: id.slice(0, 12), ip: member.ip, reason: 'died' });
+      this.hooks.replacing?.(id, 'died');
+    }
     this.died.add(id);
     this.exited.set(id, since);
     const ip = this.members.get(id)?.ip;
@@ -283,7 +291,10 @@ export class Controller {
     const healthy = new Set(listed.filter((c) => this.members.get(c.id)?.health.up !== false).map((c) => c.id));
     const failing = new Set(this.options.replaceAfterMs > 0 ? this.members.downFor(this.options.replaceAfterMs) : []);
     for (const id of failing) {
-      if (!this.removing.has(id)) this.log.warn('member.replacing', { id: id.slice(0, 12), reason: `unhealthy for ${this.options.replaceAfterMs} ms` });
+      if (!this.removing.has(id)) {
+        this.log.warn('member.replacing', { member: this.members.get(id)?.name, id: id.slice(0, 12), reason: `unhealthy for ${this.options.replaceAfterMs} ms` });
+        this.hooks.replacing?.(id, 'unhealthy');
+      }
     }
     return plan({ desired: this.desiredCount, observed, removing: this.removing, starting, now: Math.floor(now / 1000), lingering, holding, healthy, failing });
   }
