@@ -73,6 +73,9 @@ export async function until(page: Page, expression: string, timeout = 60_000): P
 /** The IPs the members table shows, sorted. */
 export const SHOWN_IPS = "[...document.querySelectorAll('#members tbody tr td:nth-child(2)')].map((td) => td.textContent).sort()";
 
+/** The members the table shows, as "id ip" lines, sorted (a row's data-id is the member's id). */
+export const SHOWN_MEMBERS = "[...document.querySelectorAll('#members tbody tr')].map((tr) => tr.dataset.id + ' ' + tr.children[1].textContent).sort()";
+
 /** The stream's state as the page shows it: live, reconnecting…, … */
 export const CONNECTION = "document.querySelector('#conn').textContent";
 
