@@ -90,7 +90,7 @@ export function memberRows(page: Page): Promise<Record<string, string>[]> {
   );
 }
 
-/** The events list as shown, newest first: event name, its text and its kind (good, bad…). */
+/** The events list as shown, newest first: event name, its text and its kind (k-good, k-bad…). */
 export function shownEvents(page: Page): Promise<{ event: string; text: string; kind: string }[]> {
   return inPage(page, "[...document.querySelectorAll('#events li')].map((li) => ({ event: li.children[1].textContent, text: li.children[2].textContent, kind: li.className }))");
 }
