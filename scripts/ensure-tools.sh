@@ -5,12 +5,15 @@
 #
 #   busybox   runs the member's list writer as alpine:3.10's shell would
 #   chromium  renders the admin dashboard for its browser test (headless, driven by puppeteer-core)
+#   promtool  lints the admin listener's /metrics; its package brings the Prometheus server
+#             that the metrics test starts to scrape a daemon
 set -euo pipefail
 
 # command -> Debian package
 declare -A tools=(
   [busybox]=busybox
   [chromium]=chromium
+  [promtool]=prometheus
 )
 
 missing=()

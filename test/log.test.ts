@@ -108,3 +108,19 @@ t.test('after a stalled reader comes back, the next line is preceded by how many
   t.equal(lines.filter((l) => l.includes(' INFO tick ')).length + lost, written, 'every tick was delivered or counted');
   t.same(lines.slice(-2), [`2026-11-23T01:02:03.456Z WARNING log.dropped lines=${lost} total=${lost}`, '2026-11-23T01:02:03.456Z INFO tock'], 'the loss is reported once, before the next line');
 });
+
+t.test('listeners hear every event, at any level, through children too, and cannot break logging', async (t) => {
+  const { log, lines } = capture({ level: 'WARNING' });
+  const heard: string[] = [];
+  const stop = log.subscribe((level, event, fields) => heard.push(`${level} ${event} ${JSON.stringify(fields)}`));
+  log.subscribe(() => {
+    throw new Error('a broken listener');
+  });
+  log.info('member.state', { member: 'a' });
+  log.child({ worker: 1 }).warn('worker.hung', { slot: 1 });
+  t.same(heard, ['INFO member.state {"member":"a"}', 'WARNING worker.hung {"slot":1}'], 'below the level too, with the fields as given');
+  t.equal(lines().length, 1, 'the line at the level is still written, the one below is not');
+  stop();
+  log.error('fleet.stopped');
+  t.equal(heard.length, 2, 'a removed listener hears nothing more');
+});

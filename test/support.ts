@@ -42,3 +42,16 @@ export async function requireEngine(t: Tap, images: readonly string[] = [], hint
   else t.plan(0, `skip: ${problem}`);
   return false;
 }
+
+/** True when `command` is on PATH; false after failing (CI) or skipping the test (scripts/ensure-tools.sh installs it). */
+export async function requireTool(t: Tap, command: string, pkg: string): Promise<boolean> {
+  try {
+    await exec('sh', ['-c', `command -v ${command}`], { timeout: 15_000 });
+    return true;
+  } catch {
+    const problem = `${command} is missing (Debian package ${pkg}; scripts/ensure-tools.sh installs it)`;
+    if (process.env.CI) t.fail(problem);
+    else t.plan(0, `skip: ${problem}`);
+    return false;
+  }
+}

@@ -59,6 +59,8 @@ export class FleetMetrics {
   constructor(private readonly source: MetricsSource) {
     const registers = [this.registry];
     collectDefaultMetrics({ register: this.registry, prefix: 'fleet_primary_' });
+    // Gauges named *_total, which Prometheus's conventions (and promtool) reserve for counters.
+    for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) this.registry.removeSingleMetric(`fleet_primary_nodejs_${name}`);
     const totals = this.requests;
     this.register(
       new Computed('fleet_requests_total', 'Requests answered through the balancer, by member (none: answered by the balancer itself) and status class', 'counter', () => {

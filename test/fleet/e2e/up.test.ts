@@ -62,7 +62,8 @@ t.test('a fleet of 3', async (t) => {
   });
 
   t.test('a port in use is a clear error that leaves nothing behind', async (t) => {
-    const result = await fleet(['up', '--name', `${d.name}p`, '--port', String(d.port), '--image', IMAGE]);
+    // Its own admin port: only the balancer's is taken.
+    const result = await fleet(['up', '--name', `${d.name}p`, '--port', String(d.port), '--image', IMAGE, '--admin-port', String(await freePort())]);
     t.not(result.code, 0);
     t.equal(result.stderr, `Error: port ${d.port} is already in use on 127.0.0.1\n`);
     t.equal(await docker('ps', '-aq', '--filter', `label=io.fleet.name=${d.name}p`), '', 'no container made');
