@@ -4,6 +4,7 @@
 # elsewhere it names what is missing and the tests that need it fail in CI or skip.
 #
 #   busybox          runs the member's list writer as alpine:3.10's shell would
+#   chromium         renders the admin dashboard for its browser test (headless, puppeteer-core)
 #   docker-compose   runs compose.yaml (with compose.offline.yaml) end to end (1.29, Python)
 #   promtool         lints the admin listener's /metrics; its package brings the Prometheus server
 #                    that the metrics test starts to scrape a daemon
@@ -13,6 +14,7 @@ set -euo pipefail
 declare -A tools=(
   [busybox]=busybox
   [docker-compose]=docker-compose
+  [chromium]=chromium
   [promtool]=prometheus
 )
 
