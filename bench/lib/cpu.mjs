@@ -5,10 +5,10 @@
 import fs from 'node:fs';
 import { enginePids, processes, shimPids } from './proc.mjs';
 
-const TICK_MS = 10; // USER_HZ is 100 on Linux
+export const TICK_MS = 10; // USER_HZ is 100 on Linux
 
 /** utime + stime of a process; with `children`, also of its children it waited for (runc under a shim, the CLI under the bench). */
-function ticksOf(pid, children = false) {
+export function ticksOf(pid, children = false) {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ').map(Number);
@@ -23,14 +23,14 @@ function childTicks() {
   return ticksOf(process.pid, true) - ticksOf(process.pid);
 }
 
-function hostTicks() {
+export function hostTicks() {
   const [, ...v] = fs.readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
   const total = v.slice(0, 8).reduce((a, b) => a + b, 0);
   return { total, busy: total - v[3] - v[4] };
 }
 
 /** A container's CPU in ns and how often its CPU limit throttled it (cgroup v1 or v2). */
-function cgroupCpu(id) {
+export function cgroupCpu(id) {
   for (const [acct, cpu] of [
     [`/sys/fs/cgroup/cpuacct/docker/${id}`, `/sys/fs/cgroup/cpu/docker/${id}`],
     [`/sys/fs/cgroup/cpu,cpuacct/docker/${id}`, `/sys/fs/cgroup/cpu,cpuacct/docker/${id}`],

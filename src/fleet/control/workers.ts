@@ -97,7 +97,10 @@ export class WorkerPool {
     // in a request's way, and a busy primary delays no accept.
     cluster.schedulingPolicy = cluster.SCHED_NONE;
     // No terminal input for workers; their logs go where the primary's go.
-    cluster.setupPrimary({ exec: options.script, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // FLEET_WORKER_NODE_ARGS is for benchmarking only (`--cpu-prof --cpu-prof-dir=DIR`:
+    // Node refuses --cpu-prof in NODE_OPTIONS).
+    const execArgv = [...process.execArgv, ...(process.env.FLEET_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+    cluster.setupPrimary({ exec: options.script, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     members.onChange(() => this.scheduleBroadcast());
   }
 

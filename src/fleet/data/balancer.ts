@@ -6,6 +6,7 @@
 // kills the process), connections are pooled, and timeouts are fleet's own (504, not 502).
 import http from 'node:http';
 import net, { type Socket } from 'node:net';
+import type { Url } from 'node:url';
 import { PassThrough, type Readable } from 'node:stream';
 import httpProxy from 'http-proxy';
 import type { Logger } from '../../log.js';
@@ -83,6 +84,7 @@ export class Balancer {
   private readonly proxy: httpProxy;
   private readonly agents = new Map<string, MemberAgent>();
   private readonly tunnelAgents = new Map<string, MemberAgent>();
+  private readonly targets = new Map<string, Partial<Url>>();
   private readonly sockets = new Set<Socket>();
   private readonly refused = new WeakSet<Socket>();
   private readonly trusted: TrustedProxies;
@@ -115,7 +117,7 @@ export class Balancer {
       stripResponseHeaders(proxyRes.headers);
       proxyRes.headers.connection = (res as http.ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive && !this.closing ? 'keep-alive' : 'close';
       // http-proxy leaves the client waiting when a member dies mid-answer: cut it too.
-      proxyRes.once('close', () => {
+      proxyRes.on('close', () => {
         if (!proxyRes.complete) res.destroy();
       });
     });
@@ -195,6 +197,7 @@ export class Balancer {
     this.agents.delete(id);
     this.tunnelAgents.get(id)?.destroy();
     this.tunnelAgents.delete(id);
+    this.targets.delete(id);
   }
 
   destroy(): void {
@@ -238,6 +241,17 @@ export class Balancer {
       pool.set(member.id, agent);
     }
     return agent;
+  }
+
+  // What http-proxy would parse from `http://ip:port` on every request, parsed once.
+  private targetFor(member: Member): Partial<Url> {
+    let target = this.targets.get(member.id);
+    if (!target) {
+      const host = `${member.ip}:${member.port}`;
+      target = { protocol: 'http:', slashes: true, host, hostname: member.ip, port: String(member.port), pathname: '/', path: '/', href: `http://${host}/` };
+      this.targets.set(member.id, target);
+    }
+    return target;
   }
 
   private onExpectContinue(req: http.IncomingMessage, res: http.ServerResponse): void {
@@ -292,15 +306,17 @@ export class Balancer {
   }
 
   /** The next member in rotation that is not tried yet and whose queue has room. */
-  private pick(tried: Set<string>): { member: Member | undefined; full: boolean } {
-    const skip = new Set(tried);
+  private pick(tried: ReadonlySet<string>): { member: Member | undefined; full: boolean } {
+    // A copy only once a member with a full queue has to be skipped too.
+    let skip: ReadonlySet<string> | Set<string> = tried;
     let full = false;
     for (;;) {
       const member = this.members.next(skip);
       if (!member) return { member: undefined, full };
       if (!this.gate.full(member.id)) return { member, full };
       full = true;
-      skip.add(member.id);
+      if (skip === tried) skip = new Set(tried);
+      (skip as Set<string>).add(member.id);
     }
   }
 
@@ -345,12 +361,11 @@ export class Balancer {
       released = true;
       this.members.release(member.id);
       this.gate.leave(member.id);
-      res.off('finish', release);
-      res.off('close', release);
     };
-    // 'finish' on a completed answer, 'close' on an aborted one.
-    res.once('finish', release);
-    res.once('close', release);
+    // 'finish' on a completed answer, 'close' on an aborted one. Left in place (release runs
+    // once): removing them costs more than the response they die with.
+    res.on('finish', release);
+    res.on('close', release);
     const fail = (error: NodeJS.ErrnoException): void => {
       if (attempt.settled) return;
       attempt.settled = true;
@@ -359,15 +374,14 @@ export class Balancer {
     };
 
     const agent = this.agentFor(member);
-    const proxyReq = agent.capture(() =>
-      this.proxy.web(req, res, { target: `http://${member.ip}:${member.port}`, agent, buffer: replay(exchange.body) }, (error: NodeJS.ErrnoException) => fail(error)),
-    );
+    const proxyReq = agent.capture(() => this.proxy.web(req, res, { target: this.targetFor(member), agent, buffer: replay(exchange.body) }, fail));
     if (!proxyReq) throw new Error('http-proxy did not create its request through the member agent');
     const timer = setTimeout(() => {
       attempt.timedOut = true;
       proxyReq.destroy(codedError('FLEET_UPSTREAM_TIMEOUT', `no answer within ${this.options.upstream.responseTimeoutMs} ms`));
     }, this.options.upstream.responseTimeoutMs);
-    proxyReq.once('response', () => {
+    // 'response' and 'close' come once per request: `on` spares once's wrapper.
+    proxyReq.on('response', () => {
       attempt.responded = true;
       attempt.settled = true;
       clearTimeout(timer);
@@ -380,7 +394,7 @@ export class Balancer {
       socket.destroy();
       fail(codedError('FLEET_UNEXPECTED_UPGRADE', 'the member switched protocols unasked'));
     });
-    proxyReq.once('close', () => {
+    proxyReq.on('close', () => {
       clearTimeout(timer);
       if (!attempt.responded) fail(codedError('FLEET_UPSTREAM_CLOSED', 'the member closed the connection without an answer'));
     });

@@ -5,7 +5,7 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { ForwardedHeaders } from './forwarded.js';
 
-const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization'];
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'proxy-authenticate', 'proxy-authorization']);
 
 /** Never dropped on a side's say-so in Connection. */
 export const PROTECTED = new Set(['content-length', 'transfer-encoding', 'host', 'x-forwarded-for', 'x-forwarded-proto', 'x-forwarded-host', 'x-forwarded-port', 'forwarded']);
@@ -20,10 +20,12 @@ export function connectionTokens(value: string | string[] | undefined): string[]
     .filter(Boolean);
 }
 
-function droppable(headers: IncomingHttpHeaders): Set<string> {
-  const drop = new Set(HOP_BY_HOP);
-  for (const name of connectionTokens(headers.connection)) if (!PROTECTED.has(name)) drop.add(name);
-  return drop;
+// Per request and per answer: no Set is built unless Connection names a header that is not
+// hop-by-hop anyway (a plain `keep-alive` or `close` adds nothing).
+function namedInConnection(headers: IncomingHttpHeaders): string[] | undefined {
+  if (headers.connection === undefined) return undefined;
+  const named = connectionTokens(headers.connection).filter((name) => !HOP_BY_HOP.has(name) && !PROTECTED.has(name));
+  return named.length > 0 ? named : undefined;
 }
 
 export interface RequestHeaderOptions {
@@ -39,12 +41,11 @@ export interface RequestHeaderOptions {
  * nobody checked: neither is passed on.
  */
 export function requestHeaders(client: IncomingHttpHeaders, forwarded: ForwardedHeaders, options: RequestHeaderOptions): IncomingHttpHeaders {
-  const drop = droppable(client);
-  drop.add('expect');
-  if (!options.trustedPeer) drop.add('forwarded');
+  const named = namedInConnection(client);
   const out: IncomingHttpHeaders = {};
   for (const name of Object.keys(client)) {
-    if (!drop.has(name)) out[name] = client[name];
+    if (HOP_BY_HOP.has(name) || name === 'expect' || (name === 'forwarded' && !options.trustedPeer) || named?.includes(name)) continue;
+    out[name] = client[name];
   }
   Object.assign(out, forwarded);
   if (options.upgrade) {
@@ -56,5 +57,7 @@ export function requestHeaders(client: IncomingHttpHeaders, forwarded: Forwarded
 
 /** Removes, in place, what a member's answer must not carry to the client. */
 export function stripResponseHeaders(headers: IncomingHttpHeaders): void {
-  for (const name of droppable(headers)) delete headers[name];
+  const named = namedInConnection(headers);
+  for (const name of HOP_BY_HOP) if (headers[name] !== undefined) delete headers[name];
+  if (named) for (const name of named) delete headers[name];
 }
