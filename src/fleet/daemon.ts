@@ -51,6 +51,8 @@ export interface DaemonOptions {
   /** Memory and CPU of each member. */
   memberLimits: MemberLimits;
   log: { level: string; format: 'text' | 'json' };
+  /** The balancer's access log: a file, `-` for stdout; undefined writes none. */
+  accessLog?: string;
 }
 
 /** The worker bundle: beside this one (dist/), unless FLEET_WORKER_SCRIPT names another. */
@@ -113,6 +115,7 @@ export class Daemon {
           host: options.host,
           log: options.log,
           drainTimeoutMs: options.drainTimeoutMs,
+          accessLog: options.accessLog,
         },
       },
       log,

@@ -1,7 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { LOG_LEVELS, Logger } from '../../log.js';
 import { stdioDestination } from '../../log/fd-destination.js';
+import { FleetError } from '../errors.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
 import { loadDaemon } from '../load-daemon.js';
 import { isByteSize, isLogLevel, pushError } from '../../cli/validators.js';
@@ -120,8 +123,10 @@ export class UpCommand extends Command {
     validator: isLogLevel,
   });
   logFormat = Option.String('--log-format', 'text', { description: 'text or json (default text)', validator: t.isEnum(['text', 'json'] as const) });
+  accessLog = Option.String('--access-log', { description: 'Write one line per balanced request to this file (appended), or - for stdout, formatted as --log-format says (default none)' });
 
   async execute(): Promise<number> {
+    const accessLog = this.accessLog === undefined ? undefined : checkAccessLog(this.accessLog);
     // The daemon (dockerode, http-proxy, pino) loads only for `up`: add, remove and status
     // start without it and reach the daemon sooner.
     const { Daemon, pinoJson } = await loadDaemon();
@@ -157,6 +162,7 @@ export class UpCommand extends Command {
         memberLimits: { memoryBytes: this.memberMemory, cpus: this.memberCpus },
         workers: this.workers,
         log: { level: this.logLevel, format: this.logFormat },
+        accessLog,
       },
       log,
     );
@@ -205,4 +211,16 @@ export class UpCommand extends Command {
     release();
     return 0;
   }
+}
+
+// The workers open the access log themselves: a file they could not write is said now, once.
+function checkAccessLog(target: string): string {
+  if (target === '-') return target;
+  const file = path.resolve(target);
+  try {
+    fs.closeSync(fs.openSync(file, 'a'));
+  } catch (error) {
+    throw new FleetError('FLEET_ACCESS_LOG_UNWRITABLE', `cannot write the access log ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return file;
 }

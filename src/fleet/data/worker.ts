@@ -8,6 +8,7 @@ import { Logger } from '../../log.js';
 import { stdioDestination } from '../../log/fd-destination.js';
 import { pinoJson } from '../../log/pino-json.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
+import { accessLogDestination, accessLogger } from './access-log.js';
 import { Balancer } from './balancer.js';
 import { BEAT_MS, type FromWorker, type WorkerConfig, isToWorker } from './messages.js';
 import { SnapshotRotation } from './rotation.js';
@@ -45,6 +46,14 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
     drained: () => beat(),
   });
   const balancer = new Balancer(rotation, config.balancer, log);
+  if (config.accessLog !== undefined) {
+    try {
+      balancer.onRequestDone = accessLogger(accessLogDestination(config.accessLog), config.log.format);
+    } catch (error) {
+      // `up` checked the file; one that went since costs the access log, not the worker.
+      log.error('access_log.unavailable', { path: config.accessLog, error: error as Error });
+    }
+  }
   const beat = (): void => {
     send({ t: 'beat', version: rotation.version, inflight: rotation.inflight(), requests: balancer.requests, connections: balancer.connections });
   };
