@@ -4,6 +4,7 @@ import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { LOG_LEVELS, Logger } from '../../log.js';
 import { stdioDestination } from '../../log/fd-destination.js';
+import { ProgressLine } from '../../cli/progress-line.js';
 import { FleetError } from '../errors.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
 import { loadDaemon } from '../load-daemon.js';
@@ -42,6 +43,7 @@ import {
   OFFLINE_IMAGE,
 } from '../config.js';
 import { formatMemorySize } from './memory-size.js';
+import { UpProgress } from './up-progress.js';
 import { decimalOption, integerOption, isCidr, memoryOption, nameOption } from './options.js';
 
 export class UpCommand extends Command {
@@ -66,7 +68,9 @@ export class UpCommand extends Command {
 
       \`--image\` defaults to \`${DEFAULT_IMAGE}\`, built from \`images/nginx\` (FROM alpine:3.10) when missing. Without a registry, build the stand-in with \`npm run image:offline\` and pass \`--image ${OFFLINE_IMAGE}\`.
 
-      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`; SIGHUP (the terminal closed) is logged and the fleet keeps serving. Logs go to stderr; lines a dead or stalled reader cannot take are dropped and counted, never waited for.
+      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`; SIGHUP (the terminal closed) is logged and the fleet keeps serving. Logs go to stderr; lines a dead or stalled reader cannot take are dropped and counted, never waited for. Until every member is ready, a terminal shows how many are on a line under the logs; a pipe gets \`fleet.progress\` lines instead.
+
+      \`--access-log\` writes one line per balanced request to a file (appended) or to stdout (\`-\`), as text or, with \`--log-format json\`, JSON.
 
       Members run as an unprivileged user with no capabilities on a read-only root; \`--member-memory\` (no swap beyond it) and \`--member-cpus\` size each of them.
     `,
@@ -132,7 +136,12 @@ export class UpCommand extends Command {
     const { Daemon, pinoJson } = await loadDaemon();
     // pino encodes the JSON lines.
     const json = this.logFormat === 'json' ? pinoJson() : undefined;
-    const log = new Logger({ level: this.logLevel, destination: stdioDestination(this.context.stderr), format: this.logFormat, json });
+    // On a terminal, the members' progress is a line under the logs, on stderr with them: stdout
+    // keeps its one line for scripts, and only lines written through one destination can be
+    // kept from running into each other.
+    const stderr = stdioDestination(this.context.stderr);
+    const line = isTerminal(this.context.stderr, this.context.env) ? new ProgressLine(stderr, () => (this.context.stderr as { columns?: number }).columns) : undefined;
+    const log = new Logger({ level: this.logLevel, destination: line ?? stderr, format: this.logFormat, json });
     const stdout = stdioDestination(this.context.stdout);
     const terminal = terminalFds();
     const daemon = new Daemon(
@@ -200,11 +209,15 @@ export class UpCommand extends Command {
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
     };
+    const progress = new UpProgress(this.replicas, log, line);
+    daemon.members.onChange(() => progress.update(daemon.members.rotation.length));
     try {
       await daemon.start();
     } catch (error) {
       release();
       throw error;
+    } finally {
+      progress.end();
     }
     stdout.write(`fleet "${this.name}" serving http://${this.host}:${this.port}/ with ${daemon.members.rotation.length} members\n`);
     await exited;
@@ -223,4 +236,8 @@ function checkAccessLog(target: string): string {
     throw new FleetError('FLEET_ACCESS_LOG_UNWRITABLE', `cannot write the access log ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
   }
   return file;
+}
+
+function isTerminal(stream: unknown, env: Record<string, string | undefined>): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true && env.TERM !== 'dumb';
 }
