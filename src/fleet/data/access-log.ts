@@ -45,7 +45,22 @@ export function accessLogDestination(target: string): LogDestination {
   return new FdDestination(fs.openSync(target, 'a'));
 }
 
-/** The balancer's hook that writes each finished request to `destination`. */
+/**
+ * The balancer's hook that writes each finished request to `destination`. The lines of one
+ * turn of the event loop go out in one write (a system call per request costs more than the
+ * line); what is pending when the process exits goes out first.
+ */
 export function accessLogger(destination: LogDestination, format: AccessLogFormat): (info: RequestDone) => void {
-  return (info) => destination.write(accessLine(new Date(), info, format));
+  let pending = '';
+  const flush = (): void => {
+    if (pending === '') return;
+    const lines = pending;
+    pending = '';
+    destination.write(lines);
+  };
+  process.once('exit', flush);
+  return (info) => {
+    if (pending === '') setImmediate(flush);
+    pending += accessLine(new Date(), info, format);
+  };
 }

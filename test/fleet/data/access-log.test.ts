@@ -71,6 +71,8 @@ t.test('the file destination appends one line per request', async (t) => {
   const write = accessLogger(accessLogDestination(file), 'text');
   write(BASE);
   write({ ...BASE, status: 404 });
+  t.equal(fs.readFileSync(file, 'utf8'), 'earlier\n', 'the lines of one turn of the event loop wait for its end');
+  await new Promise((resolve) => setImmediate(resolve));
   const lines = fs.readFileSync(file, 'utf8').split('\n');
   t.equal(lines[0], 'earlier', 'what was there stays');
   t.match(lines[1], / GET \/a\?b=1 200 612 1\.235 fleet-x-1a2b3c4d$/);
