@@ -14,12 +14,14 @@ const common = {
   external: ['cpu-features', '*.node'],
 };
 
-// fleet's CLI leaves the daemon out: its import of daemon-bundle.js becomes a require of
-// the daemon's own bundle next to it, parsed only by `fleet up` and a daemonless `fleet down`.
+// fleet's CLI leaves the daemon and dkr-ls out: its imports of daemon-bundle.js and
+// images-bundle.js become requires of their own bundles next to it, parsed only by `fleet up`
+// and a daemonless `fleet down`, and by `fleet images` respectively.
 const daemonApart = {
   name: 'daemon-apart',
   setup(build) {
     build.onResolve({ filter: /\/daemon-bundle\.js$/ }, () => ({ path: './fleet-daemon.cjs', external: true }));
+    build.onResolve({ filter: /\/images-bundle\.js$/ }, () => ({ path: './fleet-images.cjs', external: true }));
   },
 };
 
@@ -35,6 +37,8 @@ const bundles = [
     target: 'node20',
     define: { FLEET_DASHBOARD_HTML: JSON.stringify(fs.readFileSync('src/fleet/admin/dashboard.html', 'utf8')) },
   },
+  // `fleet images …`: dkr-ls's CLI under fleet's name.
+  { entryPoints: ['src/fleet/images-bundle.ts'], outfile: 'dist/fleet-images.cjs', target: 'node20' },
   // The balancer's worker processes: the data plane alone, no Docker client.
   { entryPoints: ['src/fleet/data/worker-main.ts'], outfile: 'dist/fleet-worker.cjs', target: 'node20' },
 ];

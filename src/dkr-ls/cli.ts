@@ -14,8 +14,9 @@ export { EXIT };
 
 const COMMANDS: CommandClass<BaseContext>[] = [TagsCommand, ReposCommand];
 
-export function buildCli(): Cli<BaseContext> {
-  const cli = new Cli<BaseContext>({ binaryLabel: 'dkr-ls', binaryName: 'dkr-ls', binaryVersion: VERSION, enableColors: false });
+/** The same commands under another name: fleet runs them as `fleet images …`. */
+export function buildCli(binaryName = 'dkr-ls'): Cli<BaseContext> {
+  const cli = new Cli<BaseContext>({ binaryLabel: binaryName, binaryName, binaryVersion: VERSION, enableColors: false });
   for (const command of COMMANDS) cli.register(command);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
@@ -24,12 +25,12 @@ export function buildCli(): Cli<BaseContext> {
 
 // The command's usage as an unknown flag shows it: the usage line and each flag.
 function commandUsage(cli: Cli<BaseContext>, path: string | undefined): string {
-  const definition = cli.definitions().find((d) => d.path === `dkr-ls ${path ?? ''}`);
+  const definition = cli.definitions().find((d) => d.path === `${cli.binaryName} ${path ?? ''}`);
   if (!definition) return cli.usage(null);
   const flags = definition.options.map((o) => [o.definition.replace(/,/g, ', ').replace(/ #0$/, ' <value>'), o.description ?? ''] as const);
   const width = flags.reduce((max, [name]) => Math.max(max, name.length), 0);
   const lines = flags.map(([name, description]) => `  ${name.padEnd(width)}   ${description}`);
-  return `Usage:\n  ${definition.path} [flags]\n\nFlags:\n${lines.join('\n')}\n\nRun "dkr-ls ${path ?? ''} --help" for more.\n`;
+  return `Usage:\n  ${definition.path} [flags]\n\nFlags:\n${lines.join('\n')}\n\nRun "${cli.binaryName} ${path ?? ''} --help" for more.\n`;
 }
 
 // Only spellings clipanion can't parse need the command's flags (and cli.definitions(),
@@ -39,8 +40,8 @@ function needsNormalizing(argv: readonly string[]): boolean {
 }
 
 /** Runs dkr-ls with `argv` (no node, no script); resolves to the exit code. */
-export async function run(argv: readonly string[], context: BaseContext): Promise<number> {
-  const cli = buildCli();
+export async function run(argv: readonly string[], context: BaseContext, binaryName = 'dkr-ls'): Promise<number> {
+  const cli = buildCli(binaryName);
   const path = commandWord(argv, new Set(['--log-level']));
   if (path === undefined && !argv.some((a) => a === '-h' || a === '--help' || a === '--version' || a === '-v')) {
     context.stdout.write(cli.usage(null));
@@ -49,7 +50,7 @@ export async function run(argv: readonly string[], context: BaseContext): Promis
   return runCli(cli, argv, context, {
     path,
     normalize: needsNormalizing(argv)
-      ? (input) => normalizeArgv(input, flagSpec(cli.definitions().find((d) => d.path === `dkr-ls ${path ?? ''}`)?.options ?? []))
+      ? (input) => normalizeArgv(input, flagSpec(cli.definitions().find((d) => d.path === `${binaryName} ${path ?? ''}`)?.options ?? []))
       : undefined,
     unknownFlagHelp: (commandPath) => commandUsage(cli, commandPath),
     isUserError: isEngineError,

@@ -3,6 +3,7 @@ import { Builtins, Cli } from 'clipanion';
 import { AddCommand } from './commands/add.js';
 import type { FleetContext } from './commands/context.js';
 import { DownCommand } from './commands/down.js';
+import { ImagesCommand } from './commands/images.js';
 import { ReloadCommand } from './commands/reload.js';
 import { RemoveCommand } from './commands/remove.js';
 import { StatusCommand } from './commands/status.js';
@@ -17,15 +18,18 @@ export function buildCli(): Cli<FleetContext> {
   cli.register(StatusCommand);
   cli.register(DownCommand);
   cli.register(ReloadCommand);
+  cli.register(ImagesCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli;
 }
 
 export function run(argv: string[], context: FleetContext): Promise<number> {
+  const path = argv.find((word) => !word.startsWith('-'));
   return runCli(buildCli(), argv, context, {
-    path: argv.find((word) => !word.startsWith('-')),
-    normalize: (input) => ({ argv: joinNegativeValues(input), typed: new Map() }),
+    path,
+    // `images` hands its words to dkr-ls untouched, which reads them its own way.
+    normalize: path === 'images' ? undefined : (input) => ({ argv: joinNegativeValues(input), typed: new Map() }),
     unknownFlagHelp: (path, usage) => `Usage:\n  ${usage}\n\nRun "fleet ${path ?? ''} --help" for more.\n`,
     debugEnv: 'FLEET_DEBUG',
   });

@@ -58,6 +58,8 @@ export interface DaemonOptions {
   log: { level: string; format: 'text' | 'json' };
   /** The admin listener (metrics, status, live feed, dashboard); undefined: none. */
   admin?: { host: string; port: number };
+  /** The balancer's access log: a file, `-` for stdout; undefined writes none. */
+  accessLog?: string;
 }
 
 /** The worker bundle: beside this one (dist/), unless FLEET_WORKER_SCRIPT names another. */
@@ -130,6 +132,7 @@ export class Daemon {
           host: options.host,
           log: options.log,
           drainTimeoutMs: options.drainTimeoutMs,
+          accessLog: options.accessLog,
         },
       },
       log,

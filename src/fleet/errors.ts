@@ -18,6 +18,7 @@ export const FLEET_ERROR_CODES = [
   'FLEET_CONVERGE_TIMEOUT',
   'FLEET_SOCKET_UNSAFE',
   'FLEET_WORKER_FAILED',
+  'FLEET_ACCESS_LOG_UNWRITABLE',
   // The control socket refused a request: not JSON, not an object, or failing its route's
   // validator (400); no such path (404); the wrong method (405); a body over the limit (413).
   'FLEET_CONTROL_BAD_REQUEST',

@@ -3,6 +3,7 @@ import t from 'tap';
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildCli } from '../../src/fleet/cli.js';
+import { buildCli as buildImagesCli } from '../../src/dkr-ls/cli.js';
 
 const readme = fs.readFileSync(path.resolve(import.meta.dirname, '..', '..', 'README.md'), 'utf8');
 
@@ -18,4 +19,14 @@ t.test('every fleet command appears in the README with its current usage line', 
       t.ok(readme.includes(`\`${name}\``), `README documents ${name} of ${d.path}`);
     }
   }
+});
+
+t.test("every command of fleet images (dkr-ls's) appears in the README with its usage line", async (t) => {
+  const lines = buildImagesCli('fleet images')
+    .usage(null)
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => /^fleet images (tags|repos) /.test(line));
+  t.equal(lines.length, 2, 'tags and repos');
+  for (const line of lines) t.ok(readme.includes(`\n${line}\n`), `README shows "${line}"`);
 });

@@ -1,7 +1,11 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
 import { LOG_LEVELS, Logger } from '../../log.js';
 import { stdioDestination } from '../../log/fd-destination.js';
+import { ProgressLine } from '../../cli/progress-line.js';
+import { FleetError } from '../errors.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
 import { loadDaemon } from '../load-daemon.js';
 import { isByteSize, isLogLevel, pushError } from '../../cli/validators.js';
@@ -41,6 +45,7 @@ import {
   OFFLINE_IMAGE,
 } from '../config.js';
 import { formatMemorySize } from './memory-size.js';
+import { UpProgress } from './up-progress.js';
 import { decimalOption, integerOption, isCidr, memoryOption, nameOption } from './options.js';
 
 export class UpCommand extends Command {
@@ -65,7 +70,9 @@ export class UpCommand extends Command {
 
       \`--image\` defaults to \`${DEFAULT_IMAGE}\`, built from \`images/nginx\` (FROM alpine:3.10) when missing. Without a registry, build the stand-in with \`npm run image:offline\` and pass \`--image ${OFFLINE_IMAGE}\`.
 
-      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`; SIGHUP (the terminal closed) is logged and the fleet keeps serving. Logs go to stderr; lines a dead or stalled reader cannot take are dropped and counted, never waited for.
+      Health checks: \`--health-interval\` and \`--health-timeout\` in milliseconds, a member leaves rotation after \`--fall\` failed checks and returns after \`--rise\` good ones. \`--drain-timeout\` bounds the wait for requests in flight when a member is removed; a member unhealthy for \`--replace-after\` is replaced. SIGINT and SIGTERM act like \`fleet down\`; SIGHUP (the terminal closed) is logged and the fleet keeps serving. Logs go to stderr; lines a dead or stalled reader cannot take are dropped and counted, never waited for. Until every member is ready, a terminal shows how many are on a line under the logs; a pipe gets \`fleet.progress\` lines instead.
+
+      \`--access-log\` writes one line per balanced request to a file (appended) or to stdout (\`-\`), as text or, with \`--log-format json\`, JSON.
 
       Members run as an unprivileged user with no capabilities on a read-only root; \`--member-memory\` (no swap beyond it) and \`--member-cpus\` size each of them.
 
@@ -127,14 +134,21 @@ export class UpCommand extends Command {
   adminHost = Option.String('--admin-host', DEFAULT_ADMIN_HOST, { description: `The address the admin listener listens on (default ${DEFAULT_ADMIN_HOST})` });
   admin = Option.Boolean('--admin', true, { description: 'Run the admin listener (default on; --no-admin turns it off)' });
   logFormat = Option.String('--log-format', 'text', { description: 'text or json (default text)', validator: t.isEnum(['text', 'json'] as const) });
+  accessLog = Option.String('--access-log', { description: 'Write one line per balanced request to this file (appended), or - for stdout, formatted as --log-format says (default none)' });
 
   async execute(): Promise<number> {
+    const accessLog = this.accessLog === undefined ? undefined : checkAccessLog(this.accessLog);
     // The daemon (dockerode, http-proxy, pino) loads only for `up`: add, remove and status
     // start without it and reach the daemon sooner.
     const { Daemon, pinoJson } = await loadDaemon();
     // pino encodes the JSON lines.
     const json = this.logFormat === 'json' ? pinoJson() : undefined;
-    const log = new Logger({ level: this.logLevel, destination: stdioDestination(this.context.stderr), format: this.logFormat, json });
+    // On a terminal, the members' progress is a line under the logs, on stderr with them: stdout
+    // keeps its one line for scripts, and only lines written through one destination can be
+    // kept from running into each other.
+    const stderr = stdioDestination(this.context.stderr);
+    const line = isTerminal(this.context.stderr, this.context.env) ? new ProgressLine(stderr, () => (this.context.stderr as { columns?: number }).columns) : undefined;
+    const log = new Logger({ level: this.logLevel, destination: line ?? stderr, format: this.logFormat, json });
     const stdout = stdioDestination(this.context.stdout);
     const terminal = terminalFds();
     const daemon = new Daemon(
@@ -165,6 +179,7 @@ export class UpCommand extends Command {
         workers: this.workers,
         log: { level: this.logLevel, format: this.logFormat },
         admin: this.admin ? { host: this.adminHost, port: this.adminPort } : undefined,
+        accessLog,
       },
       log,
     );
@@ -202,15 +217,35 @@ export class UpCommand extends Command {
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
     };
+    const progress = new UpProgress(this.replicas, log, line);
+    daemon.members.onChange(() => progress.update(daemon.members.rotation.length));
     try {
       await daemon.start();
     } catch (error) {
       release();
       throw error;
+    } finally {
+      progress.end();
     }
     stdout.write(`fleet "${this.name}" serving http://${this.host}:${this.port}/ with ${daemon.members.rotation.length} members\n`);
     await exited;
     release();
     return 0;
   }
+}
+
+// The workers open the access log themselves: a file they could not write is said now, once.
+function checkAccessLog(target: string): string {
+  if (target === '-') return target;
+  const file = path.resolve(target);
+  try {
+    fs.closeSync(fs.openSync(file, 'a'));
+  } catch (error) {
+    throw new FleetError('FLEET_ACCESS_LOG_UNWRITABLE', `cannot write the access log ${file}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+  return file;
+}
+
+function isTerminal(stream: unknown, env: Record<string, string | undefined>): boolean {
+  return (stream as { isTTY?: boolean }).isTTY === true && env.TERM !== 'dumb';
 }

@@ -18,6 +18,7 @@ import { connectionTokens, requestHeaders, stripResponseHeaders } from './header
 import { Gate } from './gate.js';
 import { MemberAgent, codedError } from './member-agent.js';
 import type { RequestObserver } from './request-stats.js';
+import type { RequestDone } from './request-done.js';
 import type { MemberAddress as Member, Rotation } from './rotation.js';
 
 export interface UpstreamLimits {
@@ -96,6 +97,9 @@ export class Balancer {
   readonly rejected = new Map<string, number>();
   /** Requests received since it started. */
   requests = 0;
+  /** Called once per finished request when set (the access log); unset costs nothing. */
+  onRequestDone: ((info: RequestDone) => void) | undefined;
+  private readonly servedBy = new WeakMap<http.ServerResponse, string>();
 
   constructor(
     private readonly members: Rotation,
@@ -276,6 +280,7 @@ export class Balancer {
     const started = performance.now();
     let exchange: Exchange | undefined;
     if (this.observer) res.once('finish', () => this.observer?.answered(exchange?.member?.name, res.statusCode, performance.now() - started, exchange?.attempts ?? 0));
+    if (this.onRequestDone) this.reportWhenDone(req, res, this.onRequestDone);
     const framing = checkFraming(req.rawHeaders, req.httpVersion);
     if (!framing.ok) {
       this.refuse(res, framing.status, framing.code, framing.reason);
@@ -295,6 +300,24 @@ export class Balancer {
     if (known) start(known);
     else if (framing.body === 'none') start({ kind: 'none' });
     else void readBody(req, framing.body, this.options.client.maxBodyBytes).then(start);
+  }
+
+  // 'close' comes once per response, after its last byte or when it is cut.
+  private reportWhenDone(req: http.IncomingMessage, res: http.ServerResponse, hook: (info: RequestDone) => void): void {
+    const started = performance.now();
+    const socket = req.socket;
+    const sentBefore = socket.bytesWritten;
+    res.once('close', () => {
+      hook({
+        client: socket.remoteAddress ?? '',
+        method: req.method ?? '',
+        path: req.url ?? '',
+        status: res.headersSent ? res.statusCode : 499,
+        bytes: socket.bytesWritten - sentBefore,
+        durationMs: performance.now() - started,
+        member: this.servedBy.get(res),
+      });
+    });
   }
 
   /** Answers a request the balancer will not forward, and closes the connection. */
@@ -355,6 +378,7 @@ export class Balancer {
       return;
     }
     const attempt: Attempt = { member, settled: false, responded: false, timedOut: false };
+    if (this.onRequestDone) this.servedBy.set(res, member.name);
     let released = false;
     const release = (): void => {
       if (released) return;

@@ -14,6 +14,8 @@ export interface WorkerConfig {
   log: { level: string; format: 'text' | 'json' };
   /** Requests in flight may take this long to finish when a worker is retired; then it exits anyway. */
   drainTimeoutMs: number;
+  /** The access log's file, `-` for stdout; unset, none is written. Lines in `log.format`. */
+  accessLog?: string;
 }
 
 export type ToWorker =

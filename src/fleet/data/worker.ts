@@ -8,6 +8,7 @@ import { Logger } from '../../log.js';
 import { stdioDestination } from '../../log/fd-destination.js';
 import { pinoJson } from '../../log/pino-json.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
+import { accessLogDestination, accessLogger } from './access-log.js';
 import { Balancer } from './balancer.js';
 import { BEAT_MS, type FromWorker, type WorkerConfig, isToWorker } from './messages.js';
 import { RequestStats } from './request-stats.js';
@@ -47,6 +48,14 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
   });
   const stats = new RequestStats();
   const balancer = new Balancer(rotation, config.balancer, log, stats);
+  if (config.accessLog !== undefined) {
+    try {
+      balancer.onRequestDone = accessLogger(accessLogDestination(config.accessLog), config.log.format);
+    } catch (error) {
+      // `up` checked the file; one that went since costs the access log, not the worker.
+      log.error('access_log.unavailable', { path: config.accessLog, error: error as Error });
+    }
+  }
   const beat = (): void => {
     const figures = stats.take();
     if (figures) send({ t: 'requests', ...figures });
