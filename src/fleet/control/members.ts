@@ -4,7 +4,7 @@
 // keeps it; edits only change what the next pick sees. The balancer may run in this
 // process (it then uses this set as its Rotation) or in worker processes, which get the
 // rotation as snapshots and report their requests in flight back (`setRemote`).
-import type { MemberAddress, Rotation, RotationSnapshot } from '../data/rotation.js';
+import { type MemberAddress, type Rotation, type RotationSnapshot, roundRobin } from '../data/rotation.js';
 import { type Health, type HealthConfig, UNKNOWN, nextHealth, passiveFailure } from './health.js';
 
 export type { MemberAddress };
@@ -148,14 +148,9 @@ export class MemberSet implements Rotation {
 
   /** The next member in round-robin order, skipping `exclude`; undefined when none is left. */
   next(exclude?: ReadonlySet<string>): Member | undefined {
-    const rotation = this.rotationList;
-    for (let i = 0; i < rotation.length; i++) {
-      const member = rotation[(this.cursor + i) % rotation.length];
-      if (exclude?.has(member.id)) continue;
-      this.cursor = (this.cursor + i + 1) % rotation.length;
-      return member;
-    }
-    return undefined;
+    const picked = roundRobin(this.rotationList, this.cursor, exclude);
+    if (picked) this.cursor = picked.cursor;
+    return picked?.member;
   }
 
   acquire(id: string): void {

@@ -73,14 +73,9 @@ export class SnapshotRotation implements Rotation {
   }
 
   next(exclude?: ReadonlySet<string>): MemberAddress | undefined {
-    const rotation = this.list;
-    for (let i = 0; i < rotation.length; i++) {
-      const member = rotation[(this.cursor + i) % rotation.length];
-      if (exclude?.has(member.id)) continue;
-      this.cursor = (this.cursor + i + 1) % rotation.length;
-      return member;
-    }
-    return undefined;
+    const picked = roundRobin(this.list, this.cursor, exclude);
+    if (picked) this.cursor = picked.cursor;
+    return picked?.member;
   }
 
   acquire(id: string): void {
@@ -121,4 +116,14 @@ export class SnapshotRotation implements Rotation {
     for (const count of this.counts.values()) total += count;
     return total;
   }
+}
+
+/** Round robin: the first member from `cursor` on that is not excluded, and the cursor after it. */
+export function roundRobin<T extends { id: string }>(list: readonly T[], cursor: number, exclude?: ReadonlySet<string>): { member: T; cursor: number } | undefined {
+  for (let i = 0; i < list.length; i++) {
+    const member = list[(cursor + i) % list.length];
+    if (exclude?.has(member.id)) continue;
+    return { member, cursor: (cursor + i + 1) % list.length };
+  }
+  return undefined;
 }

@@ -1,40 +1,7 @@
 // Membership changes under a steady load: add, docker kill and remove must each
 // converge on every member, and not one request may fail on the way.
 import t from 'tap';
-import { type Answer, converged, docker, fleet, get, inspectMembers, lines, requireEngine, up } from './harness.js';
-
-interface Load {
-  stop(): Promise<{ total: number; failures: string[] }>;
-}
-
-/** A steady GET load of `concurrency` clients, each checking that the answer lists its server. */
-function steadyLoad(port: number, concurrency: number): Load {
-  let running = true;
-  let total = 0;
-  const failures: string[] = [];
-  const check = (answer: Answer): void => {
-    if (answer.status !== 200) failures.push(`status ${answer.status}: ${answer.body.trim()}`);
-    else if (!lines(answer.body).includes(answer.servedBy)) failures.push(`${answer.servedBy} served a list without itself: ${JSON.stringify(answer.body)}`);
-  };
-  const workers = Array.from({ length: concurrency }, async () => {
-    // Bounded: stops when told to, or after 50,000 requests per client at the most.
-    for (let i = 0; running && i < 50_000; i++) {
-      try {
-        check(await get('127.0.0.1', port));
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-      total++;
-    }
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(workers);
-      return { total, failures };
-    },
-  };
-}
+import { converged, docker, fleet, inspectMembers, requireEngine, steadyLoad, up } from './harness.js';
 
 t.test('add, docker kill and remove under load', async (t) => {
   if (!(await requireEngine(t))) return;

@@ -187,3 +187,46 @@ export async function startDaemon(name: string, port: number, replicas: number, 
   }
   return { name, port, adminPort, child, logs: () => output, exited };
 }
+
+export interface Load {
+  stop(): Promise<{ total: number; failures: string[] }>;
+}
+
+/** A steady GET load of `concurrency` clients, each checking that the answer lists its server. */
+export function steadyLoad(port: number, concurrency: number): Load {
+  let running = true;
+  let total = 0;
+  const failures: string[] = [];
+  const check = (answer: Answer): void => {
+    if (answer.status !== 200) failures.push(`status ${answer.status}: ${answer.body.trim()}`);
+    else if (!lines(answer.body).includes(answer.servedBy)) failures.push(`${answer.servedBy} served a list without itself: ${JSON.stringify(answer.body)}`);
+  };
+  const workers = Array.from({ length: concurrency }, async () => {
+    // Bounded: stops when told to, or after 50,000 requests per client at the most.
+    for (let i = 0; running && i < 50_000; i++) {
+      try {
+        check(await get('127.0.0.1', port));
+      } catch (error) {
+        failures.push((error as Error).message);
+      }
+      total++;
+    }
+  });
+  return {
+    async stop() {
+      running = false;
+      await Promise.all(workers);
+      return { total, failures };
+    },
+  };
+}
+
+/** Polls `condition` every 100 ms until it holds or `ms` pass; the last answer decides. */
+export async function until(condition: () => Promise<boolean>, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    if (await condition()) return true;
+    await sleep(100);
+  }
+  return condition();
+}

@@ -3,7 +3,7 @@
 // member all heal; after a docker kill the survivors drop the dead address before its
 // replacement is listed.
 import t from 'tap';
-import { converged, docker, fleet, get, inspectMembers, lines, requireEngine, sortIps, up } from './harness.js';
+import { converged, docker, fleet, get, inspectMembers, lines, requireEngine, sortIps, until, up } from './harness.js';
 import { MEMBER_PORT } from '../../../src/fleet/config.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -17,14 +17,6 @@ async function readers(id: string): Promise<string[]> {
     .map((line) => line.trim().split(/\s+/)[0]);
 }
 
-async function until(condition: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(100);
-  }
-  return condition();
-}
 
 t.test('lists travel through one session per member', async (t) => {
   if (!(await requireEngine(t))) return;

@@ -3,7 +3,7 @@
 // rolling restart fails no request; a primary killed and started again adopts its members
 // and serves again.
 import t from 'tap';
-import { type Answer, converged, fleet, get, inspectMembers, lines, requireEngine, startDaemon, up } from './harness.js';
+import { type Answer, converged, fleet, get, inspectMembers, requireEngine, startDaemon, steadyLoad, until, up } from './harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -19,42 +19,6 @@ async function workers(name: string): Promise<WorkerRow[]> {
   return (JSON.parse(result.stdout) as { workers: WorkerRow[] }).workers;
 }
 
-async function until(condition: () => Promise<boolean>, ms: number): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (await condition()) return true;
-    await sleep(100);
-  }
-  return condition();
-}
-
-/** `clients` loops of GETs, each answer checked to list its server. */
-function load(port: number, clients: number) {
-  let running = true;
-  let total = 0;
-  const failures: string[] = [];
-  const check = (answer: Answer): void => {
-    if (answer.status !== 200) failures.push(`status ${answer.status}: ${answer.body.trim()}`);
-    else if (!lines(answer.body).includes(answer.servedBy)) failures.push(`${answer.servedBy} served a list without itself`);
-  };
-  const loops = Array.from({ length: clients }, async () => {
-    while (running) {
-      try {
-        check(await get('127.0.0.1', port));
-      } catch (error) {
-        failures.push((error as Error).message);
-      }
-      total++;
-    }
-  });
-  return {
-    async stop() {
-      running = false;
-      await Promise.all(loops);
-      return { total, failures };
-    },
-  };
-}
 
 t.test('two workers under load', async (t) => {
   if (!(await requireEngine(t))) return;
@@ -69,7 +33,7 @@ t.test('two workers under load', async (t) => {
 
   t.test('a rolling restart fails no request', async (t) => {
     const before = new Set((await workers(d.name)).map((w) => w.pid));
-    const traffic = load(d.port, 4);
+    const traffic = steadyLoad(d.port, 4);
     await sleep(300);
     const result = await fleet(['reload', '--name', d.name]);
     t.equal(result.code, 0, result.stderr);
@@ -89,7 +53,7 @@ t.test('two workers under load', async (t) => {
   t.test('a killed worker costs at most what it had in flight, and is replaced', async (t) => {
     const clients = 4;
     const [victim] = await workers(d.name);
-    const traffic = load(d.port, clients);
+    const traffic = steadyLoad(d.port, clients);
     await sleep(300);
     process.kill(victim.pid, 'SIGKILL');
     await sleep(1_000);
