@@ -63,12 +63,17 @@ export class ListDistributor {
     return this.target;
   }
 
+  private closed = false;
+
   get tracked(): string[] {
     return [...this.channels.keys()];
   }
 
   /** Starts serving these members (opens their sessions); members not in the set are left alone. */
   track(ids: Iterable<string>): void {
+    // A start that finishes during shutdown must not open a session nobody will close (its
+    // reopen timer would hold the stopped daemon, retrying an exec into a removed container).
+    if (this.closed) return;
     for (const id of ids) {
       if (this.channels.has(id)) continue;
       const channel = new MemberChannel(
@@ -161,6 +166,7 @@ export class ListDistributor {
   }
 
   close(): void {
+    this.closed = true;
     clearTimeout(this.firstTimer);
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();

@@ -87,3 +87,13 @@ t.test('an untracked member is not waited for, and its session closes', async (t
   t.equal(converged.length, 1, 'converged once the missing member left');
   t.same(lists.tracked, ['a']);
 });
+
+t.test('a member tracked after close opens no session (a start that finished during shutdown)', async (t) => {
+  const { readers, lists } = setup();
+  readers.quirks.set('late', { refuse: true, execFails: true });
+  lists.close();
+  lists.track(['late']);
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  t.equal(readers.opened, 0, 'no session was tried');
+  t.same(lists.tracked, [], 'nothing is tracked');
+});
