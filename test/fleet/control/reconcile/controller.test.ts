@@ -26,7 +26,15 @@ class MemoryEngine implements ControllerEngine {
     return this.containers.map((c) => ({ ...c }));
   }
 
+  /** Starts in flight now, and the most there ever were at once. */
+  inFlight = 0;
+  mostInFlight = 0;
+
   async startMember(): Promise<string> {
+    this.inFlight++;
+    this.mostInFlight = Math.max(this.mostInFlight, this.inFlight);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    this.inFlight--;
     this.started++;
     const n = ++this.next;
     const id = `c${n}`;
@@ -204,4 +212,14 @@ t.test('a stopped member that stays stopped is removed after the grace period', 
   await new Promise((resolve) => setTimeout(resolve, 150));
   await controller.settle(5_000);
   t.same(engine.removed, ['c1']);
+});
+
+t.test('a large fleet starts its members a few at a time, and settles while they keep coming up', async (t) => {
+  const { engine, members, controller, stop } = setup(60);
+  t.teardown(stop);
+  // Far shorter than the whole start-up: only a stall would end it.
+  await controller.settle(80);
+  t.equal(engine.started, 60);
+  t.ok(engine.mostInFlight <= 16, `at most 16 starts at once (${engine.mostInFlight})`);
+  t.equal(members.rotation.length, 60, 'all serve');
 });
