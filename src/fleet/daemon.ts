@@ -231,7 +231,8 @@ export class Daemon {
       await this.controller.settle(SETTLE_TIMEOUT_MS);
     } catch (error) {
       this.log.error('fleet.start_failed', { error: error instanceof Error ? error : messageOf(error) });
-      await this.down('start failed');
+      // What the cleanup could not remove is logged (fleet.cleanup_failed); the start's own error is the one to tell.
+      await this.down('start failed').catch(() => undefined);
       throw error;
     }
     this.log.info('fleet.ready', {
@@ -306,17 +307,21 @@ export class Daemon {
     // The workers finish what is in flight (bounded), then the members go.
     await this.workers.stop(WORKER_STOP_MS);
     let result: DownResult = { removedContainers: 0, removedNetwork: false };
+    let failed: Error | undefined;
     try {
       // Healthy members stop gracefully; one that fails its checks would only burn the grace period.
       result = await removeFleet(this.engine, this.options.name, (id) => (this.members.get(id)?.health.up === false ? 0 : 10));
     } catch (error) {
-      this.log.error('fleet.cleanup_failed', { error: error instanceof Error ? error : messageOf(error) });
+      failed = error instanceof Error ? error : new Error(messageOf(error));
+      this.log.error('fleet.cleanup_failed', { error: failed });
     }
     this.log.info('fleet.stopped', { fleet: this.options.name, containers: result.removedContainers, network: result.removedNetwork });
     // Answer the caller of `fleet down` before the socket goes.
     setTimeout(() => {
       void Promise.all([this.control.close(), this.admin?.close()]).then(() => this.exitHook?.());
     }, 50);
+    // The caller hears what was left behind: a down that removed nothing is no success.
+    if (failed) throw failed;
     return result;
   }
 

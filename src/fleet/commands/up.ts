@@ -192,7 +192,8 @@ export class UpCommand extends Command {
         process.exit(130);
       }
       log.info('signal.received', { signal });
-      void daemon.down(signal);
+      // A cleanup that fails is logged by the daemon (fleet.cleanup_failed); it still exits.
+      daemon.down(signal).catch(() => undefined);
     };
     // SIGHUP rolls the balancer's workers, as for nginx and HAProxy; it is also what a closed
     // terminal sends, and the fleet is not the terminal's to stop (fleet down or SIGTERM is):
