@@ -69,3 +69,11 @@ export async function docker(args: string[]): Promise<string> {
 }
 
 export const DAY = 24 * 60 * 60 * 1000;
+
+/** Removes, when the test ends, every image carrying `label` (key=value): what the test loaded. */
+export function removeImagesAtEnd(t: Tap, label: string): void {
+  t.teardown(async () => {
+    const ids = (await docker(['images', '-q', '--no-trunc', '--filter', `label=${label}`])).split('\n').filter(Boolean);
+    if (ids.length) await docker(['rmi', '-f', ...new Set(ids)]);
+  });
+}

@@ -10,6 +10,7 @@ import { FleetError } from '../errors.js';
 import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
 import type { RequestFigures } from '../data/request-stats.js';
 import type { MemberSet } from './members.js';
+import type { WorkerStatus } from './socket/protocol.js';
 
 export interface WorkerPoolOptions {
   count: number;
@@ -26,19 +27,6 @@ export interface WorkerPoolHooks {
   requests?(figures: RequestFigures): void;
   /** A slot's worker was replaced. */
   restarted?(reason: 'died' | 'hung' | 'reload'): void;
-}
-
-export interface WorkerStatus {
-  slot: number;
-  pid: number;
-  state: 'starting' | 'serving' | 'retiring';
-  /** Requests it received. */
-  requests: number;
-  /** Requests it has in flight. */
-  inflight: number;
-  connections: number;
-  /** How many times this slot's worker was replaced (exits, hangs and reloads). */
-  restarts: number;
 }
 
 interface Slot {

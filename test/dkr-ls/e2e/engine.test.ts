@@ -10,7 +10,7 @@ import { promisify } from 'node:util';
 import t from 'tap';
 import { resolveEngineAddress } from '../../../src/engine/address.js';
 import { loadImages } from '../fixtures/image-archive.mjs';
-import { DAY, ROOT, dkrLs, docker, requireEngine } from '../helpers.js';
+import { DAY, ROOT, dkrLs, docker, removeImagesAtEnd, requireEngine } from '../helpers.js';
 
 const exec = promisify(execFile);
 const RUN = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
@@ -20,10 +20,7 @@ const BIN = path.join(ROOT, 'bin', 'dkr-ls');
 const env = { ...process.env };
 
 if (await requireEngine(t)) {
-  t.teardown(async () => {
-    const ids = (await docker(['images', '-q', '--no-trunc', '--filter', `label=${LABEL}`])).split('\n').filter(Boolean);
-    if (ids.length) await docker(['rmi', '-f', ...new Set(ids)]);
-  });
+  removeImagesAtEnd(t, LABEL);
 
   // Ages sit mid-bucket so the seconds between the two listings can't change a word.
   const now = Date.now();

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import t from 'tap';
 import { loadImages } from '../../dkr-ls/fixtures/image-archive.mjs';
-import { DAY, ROOT, docker, requireEngine } from '../../dkr-ls/helpers.js';
+import { DAY, ROOT, removeImagesAtEnd, requireEngine } from '../../dkr-ls/helpers.js';
 
 const RUN = `${process.pid.toString(36)}${randomBytes(3).toString('hex')}`;
 const LABEL = `io.fleet.images.test=${RUN}`;
@@ -53,10 +53,7 @@ const CASES: { what: string; args: string[]; code: number; env?: NodeJS.ProcessE
 ];
 
 if (await requireEngine(t)) {
-  t.teardown(async () => {
-    const ids = (await docker(['images', '-q', '--no-trunc', '--filter', `label=${LABEL}`])).split('\n').filter(Boolean);
-    if (ids.length) await docker(['rmi', '-f', ...new Set(ids)]);
-  });
+  removeImagesAtEnd(t, LABEL);
   // Ages sit mid-bucket so the moments between the two runs can't change a word.
   const now = Date.now();
   const ago = (ms: number) => new Date(now - ms);

@@ -3,6 +3,7 @@
 import t from 'tap';
 import { type ChannelEvents, type ListTarget, MemberChannel } from '../../../../src/fleet/control/lists/channel.js';
 import { FakeReaders } from './fake-reader.js';
+import type { Tap } from '../../../support.js';
 
 const fast = { readyTimeoutMs: 200, ackTimeoutMs: 50, minBackoffMs: 10, maxBackoffMs: 40 };
 const target = (generation: number, ...ips: string[]): ListTarget => ({ generation, key: ips.join('\n'), ips });
@@ -19,6 +20,14 @@ function channel(readers: FakeReaders, id = 'm') {
   return { c, events };
 }
 
+/** A channel to member `m`, started, and closed when the test ends. */
+function started(t: Tap, readers: FakeReaders) {
+  const made = channel(readers);
+  t.teardown(() => made.c.close());
+  made.c.start();
+  return made;
+}
+
 async function until(condition: () => boolean, ms = 2_000): Promise<boolean> {
   const deadline = Date.now() + ms;
   while (!condition() && Date.now() < deadline) await sleep(5);
@@ -27,9 +36,7 @@ async function until(condition: () => boolean, ms = 2_000): Promise<boolean> {
 
 t.test('lists go through the session, in generation order', async (t) => {
   const readers = new FakeReaders();
-  const { c, events } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c, events } = started(t, readers);
   c.set(target(1, '10.0.0.1'));
   t.ok(await until(() => c.holding?.generation === 1), 'the first list is held');
   c.set(target(2, '10.0.0.1', '10.0.0.2'));
@@ -40,9 +47,7 @@ t.test('lists go through the session, in generation order', async (t) => {
 
 t.test('while one list is written, only the newest waiting one follows', async (t) => {
   const readers = new FakeReaders();
-  const { c } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c } = started(t, readers);
   await until(() => c.sessionOpen);
   c.set(target(1, 'a'));
   c.set(target(2, 'b'));
@@ -56,9 +61,7 @@ t.test('while one list is written, only the newest waiting one follows', async (
 
 t.test('the same list under a newer generation is not written again', async (t) => {
   const readers = new FakeReaders();
-  const { c, events } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c, events } = started(t, readers);
   c.set(target(1, 'a'));
   await until(() => c.holding?.generation === 1);
   c.set(target(2, 'a'));
@@ -70,9 +73,7 @@ t.test('the same list under a newer generation is not written again', async (t) 
 t.test('a lost acknowledgement: the list goes by exec, a new session opens, the current list first', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { mute: true });
-  const { c, events } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c, events } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1), 'held after the acknowledgement is given up on');
   t.same(readers.writes.slice(0, 2), ['m 1 session', 'm - exec'], 'the fallback wrote it');
@@ -87,9 +88,7 @@ t.test('a lost acknowledgement: the list goes by exec, a new session opens, the 
 t.test('a reader that answers garbage is dropped like a dead one', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { garbage: 'hello?' });
-  const { c, events } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c, events } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1));
   t.ok(
@@ -101,9 +100,7 @@ t.test('a reader that answers garbage is dropped like a dead one', async (t) => 
 
 t.test('a closed session is reopened with backoff, and the current list goes first', async (t) => {
   const readers = new FakeReaders();
-  const { c } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c } = started(t, readers);
   c.set(target(1, 'a'));
   await until(() => c.holding?.generation === 1);
   readers.kill('m');
@@ -115,9 +112,7 @@ t.test('a closed session is reopened with backoff, and the current list goes fir
 t.test('while no session can open, lists go by exec and the session keeps being retried', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { refuse: true });
-  const { c } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1), 'held by exec');
   c.set(target(2, 'b'));
@@ -131,9 +126,7 @@ t.test('while no session can open, lists go by exec and the session keeps being 
 t.test('when both the session and exec fail, the write is retried until it lands', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { refuse: true, execFails: true });
-  const { c, events } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c, events } = started(t, readers);
   c.set(target(1, 'a'));
   await sleep(60);
   t.equal(c.holding, undefined, 'nothing held while everything fails');
@@ -144,9 +137,7 @@ t.test('when both the session and exec fail, the write is retried until it lands
 
 t.test('a restarted member (invalidate) gets its list again', async (t) => {
   const readers = new FakeReaders();
-  const { c } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c } = started(t, readers);
   c.set(target(1, 'a'));
   await until(() => c.holding?.generation === 1);
   readers.lists.delete('m');
@@ -159,9 +150,7 @@ t.test('a restarted member (invalidate) gets its list again', async (t) => {
 t.test('a reader that never says ready is given up on', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { silent: true });
-  const { c } = channel(readers);
-  t.teardown(() => c.close());
-  c.start();
+  const { c } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1, 3_000), 'the list goes by exec after the ready timeout');
   t.equal(readers.writes[0], 'm - exec');
