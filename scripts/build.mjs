@@ -27,20 +27,20 @@ const daemonApart = {
 
 const bundles = [
   // bin/dkr-ls and the tool image (Dockerfile) run this one,
-  { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node20' },
-  // bin/fleet and the daemon image (images/fleet/Dockerfile) these two: both images carry Node 20.
-  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node20', plugins: [daemonApart] },
+  { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node24' },
+  // bin/fleet and the daemon image (images/fleet/Dockerfile) these two: both images carry Node 24.
+  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node24', plugins: [daemonApart] },
   // The admin listener's dashboard travels inside the daemon's bundle (src/fleet/admin/dashboard.ts).
   {
     entryPoints: ['src/fleet/daemon-bundle.ts'],
     outfile: 'dist/fleet-daemon.cjs',
-    target: 'node20',
+    target: 'node24',
     define: { FLEET_DASHBOARD_HTML: JSON.stringify(fs.readFileSync('src/fleet/admin/dashboard.html', 'utf8')) },
   },
   // `fleet images …`: dkr-ls's CLI under fleet's name.
-  { entryPoints: ['src/fleet/images-bundle.ts'], outfile: 'dist/fleet-images.cjs', target: 'node20' },
+  { entryPoints: ['src/fleet/images-bundle.ts'], outfile: 'dist/fleet-images.cjs', target: 'node24' },
   // The balancer's worker processes: the data plane alone, no Docker client.
-  { entryPoints: ['src/fleet/data/worker-main.ts'], outfile: 'dist/fleet-worker.cjs', target: 'node20' },
+  { entryPoints: ['src/fleet/data/worker-main.ts'], outfile: 'dist/fleet-worker.cjs', target: 'node24' },
 ];
 
 await Promise.all(bundles.map((bundle) => build({ ...common, ...bundle })));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # dkr-ls's end-to-end examples (e2e.sh) against dkr-ls:twin, the offline twin of the tool
 # image (images/twin/build.sh), run as the README runs the image: `docker run` with the
-# engine's socket. Proves the image's Node 20 runtime prints what docker prints, byte for byte.
+# engine's socket. Proves the image's Node 24 runtime prints what docker prints, byte for byte.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -3,8 +3,8 @@
 # the SAME Dockerfiles (images/fleet/Dockerfile -> fleet:twin, Dockerfile -> dkr-ls:twin),
 # given two stand-in bases through their build arguments:
 #
-#   NODE_BASE  = fleet-twin-node:<node version>   for node:20-bookworm-slim: Debian bookworm
-#                (debootstrap --variant=minbase) with this host's Node 20 at
+#   NODE_BASE  = fleet-twin-node:<node version>   for node:24-bookworm-slim: Debian bookworm
+#                (debootstrap --variant=minbase) with the Node 24 on PATH at
 #                /usr/local/bin/node, where the node image has it
 #   FINAL_BASE = fleet-twin-final:busybox          for alpine:3.10: a root filesystem holding
 #                only Debian's busybox-static and its applet links, /etc/passwd and
@@ -40,9 +40,9 @@ label_of() { docker image inspect --format '{{ index .Config.Labels "fleet.sourc
 digest_of() { sha256sum "$@" | sha256sum | cut -c1-16; }
 since() { echo "$(($(date +%s) - $1)) s"; }
 
-node_bin=$(command -v node) || die "node (20) is needed on PATH: its binary is the twin's Node"
+node_bin=$(command -v node) || die "node (24) is needed on PATH (scripts/ensure-node.sh): its binary is the twin's Node"
 node_version=$(node --version)
-case $node_version in v20.*) ;; *) die "the twin's Node is this host's, and it is $node_version, not 20.x" ;; esac
+case $node_version in v24.*) ;; *) die "the twin's Node is the one on PATH, and it is $node_version, not 24.x (PATH=\"$(scripts/ensure-node.sh):$PATH\")" ;; esac
 node_base=fleet-twin-node:$node_version
 
 need_root_tools() {
@@ -55,7 +55,7 @@ need_root_tools() {
   fi
 }
 
-# The stand-in for node:20-bookworm-slim: what carry-node.sh needs (node, apt-get, ldd).
+# The stand-in for node:24-bookworm-slim: what carry-node.sh needs (node, apt-get, ldd).
 build_node_base() {
   local digest start rootfs
   digest=$( (sed -n '/^build_node_base()/,/^}/p' "$self"; sha256sum "$node_bin") | sha256sum | cut -c1-16)

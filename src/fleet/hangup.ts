@@ -1,4 +1,4 @@
-// The daemon outlives its terminal. Node 20 restores the terminal's settings on fds 0-2 at
+// The daemon outlives its terminal. Node 20 (and any Node still running it) restores the terminal's settings on fds 0-2 at
 // exit and aborts (SIGABRT) when the terminal is gone: tcsetattr fails with EIO
 // (nodejs/node#51519; later Node ignores the error, #58200). It skips an fd that no longer
 // refers to the file it saw at start, so fds whose terminal hung up are pointed at /dev/null.

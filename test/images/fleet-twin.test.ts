@@ -102,11 +102,11 @@ t.test('the daemon image runs the fleet end to end (fleet:twin)', async (t) => {
     t.same(lines(answer.body), ips, 'the answer is the member list');
   });
 
-  t.test('PID 1 is tini running bin/fleet on Node 20, from /opt/node alone', async (t) => {
+  t.test('PID 1 is tini running bin/fleet on Node 24, from /opt/node alone', async (t) => {
     t.equal((await docker('exec', container, 'cat', '/proc/1/comm')), 'tini', 'tini is PID 1');
     const daemon = await docker('exec', container, 'sh', '-c', 'cat /proc/$(cat /proc/1/task/1/children | cut -d" " -f1)/cmdline | tr "\\0" " "');
     t.match(daemon, /^(\S*\/)?node \/opt\/fleet\/\S*fleet(\.cjs)? up /, 'its child is node running the launcher or the bundle');
-    t.match(await docker('exec', container, 'node', '--version'), /^v20\./, 'node is 20.x');
+    t.match(await docker('exec', container, 'node', '--version'), /^v24\./, 'node is 24.x');
     const libraries = await docker('exec', container, 'find', '/', '-xdev', '(', '-name', 'libc.so*', '-o', '-name', 'ld-*.so*', '-o', '-name', 'libstdc++*', ')');
     t.same(lines(libraries).sort(), ['/opt/node/lib/ld-linux-x86-64.so.2', '/opt/node/lib/libc.so.6', '/opt/node/lib/libstdc++.so.6'], 'the base lends node no C library, loader or C++ runtime');
   });
