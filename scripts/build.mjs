@@ -3,6 +3,20 @@
 import fs from 'node:fs';
 import { build } from 'esbuild';
 
+// http-proxy 1.18.1 merges its options with util._extend, which Node 22+ deprecates at run
+// time (DEP0060: a warning on the daemon's stderr at the first request). Object.assign does
+// the same copy of own enumerable properties, so the bundles get that instead.
+const httpProxyExtend = {
+  name: 'http-proxy-extend',
+  setup(build) {
+    build.onLoad({ filter: /[\\/]http-proxy[\\/]lib[\\/].*\.js$/ }, async (args) => {
+      const source = await fs.promises.readFile(args.path, 'utf8');
+      const contents = source.replace(/require\('util'\)\._extend/g, 'Object.assign');
+      return { contents, loader: 'js' };
+    });
+  },
+};
+
 const common = {
   bundle: true,
   platform: 'node',
@@ -12,6 +26,7 @@ const common = {
   // ssh2 (docker-modem loads it at start) is bundled; its native speed-ups are optional
   // and loaded in try/catch, so they stay out: the bundles run with no node_modules.
   external: ['cpu-features', '*.node'],
+  plugins: [httpProxyExtend],
 };
 
 // fleet's CLI leaves the daemon and dkr-ls out: its imports of daemon-bundle.js and
@@ -29,7 +44,7 @@ const bundles = [
   // bin/dkr-ls and the tool image (Dockerfile) run this one,
   { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node24' },
   // bin/fleet and the daemon image (images/fleet/Dockerfile) these two: both images carry Node 24.
-  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node24', plugins: [daemonApart] },
+  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node24', plugins: [httpProxyExtend, daemonApart] },
   // The admin listener's dashboard travels inside the daemon's bundle (src/fleet/admin/dashboard.ts).
   {
     entryPoints: ['src/fleet/daemon-bundle.ts'],
