@@ -1,0 +1,177 @@
+#!/usr/bin/env bash
+# A Docker Swarm cluster on one Linux host, for trying fleet's Swarm mode and for its tests:
+# one dockerd per network namespace, each with its own socket, data root and exec root,
+# joined into one Swarm (every node a manager, so losing one keeps the quorum).
+#
+#   scripts/swarm-lab.sh up [IMAGE...]   start the nodes, form the Swarm, load the images
+#                                        (default: fleet-nginx:offline and fleet:twin, where present)
+#   scripts/swarm-lab.sh load IMAGE...   load images from the host's engine into every node
+#   scripts/swarm-lab.sh env [NODE]      print `export DOCKER_HOST=…` for a node (default n1)
+#   scripts/swarm-lab.sh status          the nodes as the Swarm sees them
+#   scripts/swarm-lab.sh down            stop and remove everything `up` made (also half-made labs)
+#
+# Knobs: FLEET_LAB (name, default fleetlab), FLEET_LAB_NODES (default 3), FLEET_LAB_SUBNET
+# (the /24 the nodes live on, default 10.231.0). Needs root, iproute2, nsenter, iptables and
+# dockerd (Debian's docker.io). Nodes are reached only from this host: 10.231.0.11, .12, ….
+#
+# Facts it builds on (docs/availability.md): `nsenter --net`, not `ip netns exec`, which
+# remounts /sys and hides the cgroup mounts from dockerd; once Docker runs, the FORWARD
+# policy is DROP and bridged frames pass through iptables, so the lab bridge gets an ACCEPT
+# rule; the kernel may lack IPVS, so services use endpoint_mode dnsrr and host-mode ports;
+# there is no registry, so images are loaded into every node.
+set -euo pipefail
+
+lab=${FLEET_LAB:-fleetlab}
+count=${FLEET_LAB_NODES:-3}
+subnet=${FLEET_LAB_SUBNET:-10.231.0}
+bridge=${lab:0:10}br
+run=/run/$lab
+data=/var/lib/$lab
+rule=(FORWARD -i "$bridge" -o "$bridge" -m comment --comment "$lab" -j ACCEPT)
+
+say() { echo "swarm-lab: $*" >&2; }
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+nodes() { seq 1 "$count" | sed 's/^/n/'; }
+address() { echo "$subnet.$((10 + ${1#n}))"; }
+host_of() { echo "unix://$run/$1/docker.sock"; }
+on() {
+  local node=$1
+  shift
+  DOCKER_HOST=$(host_of "$node") docker "$@"
+}
+
+preflight() {
+  [ "$(id -u)" = 0 ] || die "the lab needs root (network namespaces, a bridge, dockerd)"
+  local tool
+  for tool in ip nsenter iptables dockerd docker; do
+    command -v "$tool" >/dev/null 2>&1 || die "$tool is needed (Debian: iproute2, util-linux, iptables, docker.io)"
+  done
+  [[ $count =~ ^[1-9]$ ]] || die "FLEET_LAB_NODES must be 1 to 9, not '$count'"
+}
+
+start_node() {
+  local node=$1 ns=$lab-$1 veth=${lab:0:8}v${1#n}
+  mkdir -p "$run/$node/exec" "$data/$node"
+  ip netns add "$ns"
+  ip link add "$veth" type veth peer name eth0 netns "$ns"
+  ip link set "$veth" master "$bridge" up
+  ip -n "$ns" addr add "$(address "$node")/24" dev eth0
+  ip -n "$ns" link set lo up
+  ip -n "$ns" link set eth0 up
+  ip -n "$ns" route add default via "$subnet.1"
+  # setsid: the node outlives this script; its own containerd starts under its exec root.
+  # Its own UTS namespace too, so that `docker node ls` names the nodes.
+  setsid unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$ns" nsenter --net="/var/run/netns/$ns" dockerd \
+    --host "$(host_of "$node")" \
+    --data-root "$data/$node" \
+    --exec-root "$run/$node/exec" \
+    --pidfile "$run/$node/dockerd.pid" \
+    --default-address-pool base=172.30.0.0/16,size=24 \
+    >"$run/$node/dockerd.log" 2>&1 </dev/null &
+}
+
+wait_node() {
+  local node=$1
+  for _ in $(seq 1 120); do
+    on "$node" info >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  tail -n 20 "$run/$node/dockerd.log" >&2 || true
+  die "node $node's dockerd did not answer within 60 s (log: $run/$node/dockerd.log)"
+}
+
+load() {
+  local image node
+  for image in "$@"; do
+    docker image inspect "$image" >/dev/null 2>&1 || die "image $image is not on this host's engine"
+    for node in $(nodes); do
+      docker save "$image" | on "$node" load -q >/dev/null
+    done
+    say "loaded $image into $(nodes | paste -sd, -)"
+  done
+}
+
+up() {
+  preflight
+  [ ! -e "$run" ] || die "a lab named $lab is up already (or half made): scripts/swarm-lab.sh down first"
+  local start node token images=("$@")
+  start=$(date +%s)
+  trap 'say "up failed: removing what it made"; down' ERR
+  mkdir -p "$run"
+  ip link add "$bridge" type bridge
+  ip addr add "$subnet.1/24" dev "$bridge"
+  ip link set "$bridge" up
+  iptables -I "${rule[@]}"
+  for node in $(nodes); do start_node "$node"; done
+  for node in $(nodes); do wait_node "$node"; done
+  # Overlay subnets from a pool of their own, apart from the lab's /24 and the engines' bridges.
+  on n1 swarm init --advertise-addr "$(address n1)" --default-addr-pool 10.232.0.0/16 >/dev/null
+  token=$(on n1 swarm join-token -q manager)
+  for node in $(nodes | tail -n +2); do
+    on "$node" swarm join --token "$token" --advertise-addr "$(address "$node")" "$(address n1):2377" >/dev/null
+  done
+  if [ ${#images[@]} -eq 0 ]; then
+    local image
+    for image in fleet-nginx:offline fleet:twin; do
+      docker image inspect "$image" >/dev/null 2>&1 && images+=("$image")
+    done
+  fi
+  [ ${#images[@]} -eq 0 ] || load "${images[@]}"
+  trap - ERR
+  say "up: $count managers in $(($(date +%s) - start)) s; $(env_line n1)"
+}
+
+env_line() { echo "export DOCKER_HOST=$(host_of "${1:-n1}")"; }
+
+# Every node at once: TERM, up to 5 s for the engines to go, then KILL whatever is left,
+# the nodes' containerd and shims included (named by their exec roots).
+stop_nodes() {
+  local node pid pids=()
+  for node in $(nodes); do
+    pid=$(cat "$run/$node/dockerd.pid" 2>/dev/null || true)
+    [ -n "$pid" ] && kill "$pid" 2>/dev/null && pids+=("$pid")
+  done
+  for _ in $(seq 1 20); do
+    [ ${#pids[@]} -gt 0 ] && kill -0 "${pids[@]}" 2>/dev/null || break
+    sleep 0.25
+  done
+  for node in $(nodes); do
+    pkill -9 -f -- "--exec-root $run/$node/exec" 2>/dev/null || true
+    pkill -9 -f -- "$run/$node/exec" 2>/dev/null || true
+  done
+}
+
+down() {
+  [ "$(id -u)" = 0 ] || die "the lab needs root to be taken down"
+  local node mount
+  stop_nodes
+  sleep 0.5
+  # Mounts the engines left (overlay layers, network namespaces of containers), deepest first.
+  for mount in $(awk -v a="$data/" -v b="$run/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts | sort -r); do
+    umount -l "$mount" 2>/dev/null || true
+  done
+  for node in $(nodes); do
+    ip netns del "$lab-$node" 2>/dev/null || true
+    ip link del "${lab:0:8}v${node#n}" 2>/dev/null || true
+  done
+  ip link del "$bridge" 2>/dev/null || true
+  while iptables -D "${rule[@]}" 2>/dev/null; do :; done
+  rm -rf "$run" "$data"
+  say "down: $lab removed"
+}
+
+status() {
+  on n1 node ls
+}
+
+case ${1:-} in
+  up) shift; up "$@" ;;
+  down) down ;;
+  load) shift; preflight; [ $# -gt 0 ] || die "load needs at least one image"; load "$@" ;;
+  env) env_line "${2:-n1}" ;;
+  status) status ;;
+  *) die "usage: scripts/swarm-lab.sh up [IMAGE...] | load IMAGE... | env [NODE] | status | down" ;;
+esac
