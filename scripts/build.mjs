@@ -3,17 +3,34 @@
 import fs from 'node:fs';
 import { build } from 'esbuild';
 
-// http-proxy 1.18.1 merges its options with util._extend, which Node 22+ deprecates at run
-// time (DEP0060: a warning on the daemon's stderr at the first request). Object.assign does
-// the same copy of own enumerable properties, so the bundles get that instead.
-const httpProxyExtend = {
-  name: 'http-proxy-extend',
+// Two dependencies call Node APIs that Node 24 deprecates at run time, which would put a
+// warning on fleet's stderr (node_modules code is exempt, a bundle is not):
+//   http-proxy 1.18.1  util._extend (DEP0060): Object.assign makes the same copy
+//   docker-modem       url.parse and url.resolve (DEP0169), for a tcp:// DOCKER_HOST: the
+//                      legacy Url object's own parse and resolveObject, which both wrap,
+//                      give the same results without the warning
+const legacyCalls = [
+  { filter: /[\\/]http-proxy[\\/]lib[\\/].*\.js$/, from: /require\('util'\)\._extend/g, to: 'Object.assign' },
+  {
+    filter: /[\\/]docker-modem[\\/]lib[\\/].*\.js$/,
+    from: /\burl\.parse\(/g,
+    to: '((u) => { const parsed = new url.Url(); parsed.parse(u); return parsed; })(',
+  },
+  {
+    filter: /[\\/]docker-modem[\\/]lib[\\/].*\.js$/,
+    from: /\burl\.resolve\(/g,
+    to: '((from, to) => { const base = new url.Url(); base.parse(from, false, true); return base.resolveObject(to).format(); })(',
+  },
+];
+const noDeprecatedCalls = {
+  name: 'no-deprecated-calls',
   setup(build) {
-    build.onLoad({ filter: /[\\/]http-proxy[\\/]lib[\\/].*\.js$/ }, async (args) => {
-      const source = await fs.promises.readFile(args.path, 'utf8');
-      const contents = source.replace(/require\('util'\)\._extend/g, 'Object.assign');
-      return { contents, loader: 'js' };
-    });
+    for (const { filter, from, to } of legacyCalls) {
+      build.onLoad({ filter }, async (args) => {
+        const source = await fs.promises.readFile(args.path, 'utf8');
+        return { contents: source.replace(from, to), loader: 'js' };
+      });
+    }
   },
 };
 
@@ -26,7 +43,7 @@ const common = {
   // ssh2 (docker-modem loads it at start) is bundled; its native speed-ups are optional
   // and loaded in try/catch, so they stay out: the bundles run with no node_modules.
   external: ['cpu-features', '*.node'],
-  plugins: [httpProxyExtend],
+  plugins: [noDeprecatedCalls],
 };
 
 // fleet's CLI leaves the daemon and dkr-ls out: its imports of daemon-bundle.js and
@@ -44,7 +61,7 @@ const bundles = [
   // bin/dkr-ls and the tool image (Dockerfile) run this one,
   { entryPoints: ['src/dkr-ls/main.ts'], outfile: 'dist/dkr-ls.cjs', target: 'node24' },
   // bin/fleet and the daemon image (images/fleet/Dockerfile) these two: both images carry Node 24.
-  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node24', plugins: [httpProxyExtend, daemonApart] },
+  { entryPoints: ['src/fleet/main.ts'], outfile: 'dist/fleet.cjs', target: 'node24', plugins: [noDeprecatedCalls, daemonApart] },
   // The admin listener's dashboard travels inside the daemon's bundle (src/fleet/admin/dashboard.ts).
   {
     entryPoints: ['src/fleet/daemon-bundle.ts'],
