@@ -10,25 +10,22 @@ import { build } from 'esbuild';
 //                      legacy Url object's own parse and resolveObject, which both wrap,
 //                      give the same results without the warning
 const legacyCalls = [
-  { filter: /[\\/]http-proxy[\\/]lib[\\/].*\.js$/, from: /require\('util'\)\._extend/g, to: 'Object.assign' },
+  { filter: /[\\/]http-proxy[\\/]lib[\\/].*\.js$/, replace: [[/require\('util'\)\._extend/g, 'Object.assign']] },
   {
     filter: /[\\/]docker-modem[\\/]lib[\\/].*\.js$/,
-    from: /\burl\.parse\(/g,
-    to: '((u) => { const parsed = new url.Url(); parsed.parse(u); return parsed; })(',
-  },
-  {
-    filter: /[\\/]docker-modem[\\/]lib[\\/].*\.js$/,
-    from: /\burl\.resolve\(/g,
-    to: '((from, to) => { const base = new url.Url(); base.parse(from, false, true); return base.resolveObject(to).format(); })(',
+    replace: [
+      [/\burl\.parse\(/g, '((u) => { const parsed = new url.Url(); parsed.parse(u); return parsed; })('],
+      [/\burl\.resolve\(/g, '((from, to) => { const base = new url.Url(); base.parse(from, false, true); return base.resolveObject(to).format(); })('],
+    ],
   },
 ];
 const noDeprecatedCalls = {
   name: 'no-deprecated-calls',
   setup(build) {
-    for (const { filter, from, to } of legacyCalls) {
+    for (const { filter, replace } of legacyCalls) {
       build.onLoad({ filter }, async (args) => {
         const source = await fs.promises.readFile(args.path, 'utf8');
-        return { contents: source.replace(from, to), loader: 'js' };
+        return { contents: replace.reduce((text, [from, to]) => text.replace(from, to), source), loader: 'js' };
       });
     }
   },
