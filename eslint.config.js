@@ -1,7 +1,9 @@
 // Lint rules: typescript-eslint's type-aware recommended set for TypeScript, so promise
 // misuse (a floating dockerode call, an async listener) is caught before it reaches a
-// daemon; ESLint's recommended set for the plain JavaScript scripts and benchmarks.
+// daemon; ESLint's recommended set for the plain JavaScript scripts and benchmarks, with
+// Node's globals from the `globals` package.
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const ts = ['**/*.ts'];
@@ -33,17 +35,7 @@ export default tseslint.config(
   {
     files: ['**/*.js', '**/*.mjs', '**/*.cjs'],
     languageOptions: {
-      globals: {
-        process: 'readonly',
-        console: 'readonly',
-        URL: 'readonly',
-        Buffer: 'readonly',
-        setTimeout: 'readonly',
-        clearTimeout: 'readonly',
-        setInterval: 'readonly',
-        clearInterval: 'readonly',
-        require: 'readonly',
-      },
+      globals: globals.node,
     },
   },
 );

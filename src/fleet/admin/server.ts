@@ -4,7 +4,8 @@
 import http from 'node:http';
 import type { Socket } from 'node:net';
 import type { FleetStatus } from '../control/socket/protocol.js';
-import { FleetError, messageOf } from '../errors.js';
+import { messageOf } from '../errors.js';
+import { listenError } from '../listen-error.js';
 import type { EventFeed } from './feed.js';
 import type { FleetMetrics } from './metrics.js';
 
@@ -63,9 +64,7 @@ export class AdminServer {
     const { host, port } = this.options;
     return new Promise((resolve, reject) => {
       const onError = (error: NodeJS.ErrnoException): void => {
-        if (error.code === 'EADDRINUSE') reject(new FleetError('FLEET_PORT_IN_USE', `admin port ${port} is already in use on ${host} (choose another with --admin-port, or --no-admin)`));
-        else if (error.code === 'EACCES') reject(new FleetError('FLEET_PORT_IN_USE', `no permission to listen on admin port ${port}`));
-        else reject(new FleetError('FLEET_BAD_INPUT', `cannot listen on admin ${host}:${port}: ${error.message}`));
+        reject(listenError(error.code, error.message, { label: 'admin ', host, port, hint: 'choose another with --admin-port, or --no-admin' }));
       };
       this.server.once('error', onError);
       this.server.listen({ host, port }, () => {

@@ -7,6 +7,7 @@ import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../log.js';
 import { type ProcStat, procStat } from './proc-stat.js';
 import { FleetError } from '../errors.js';
+import { listenError } from '../listen-error.js';
 import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
 import type { RequestFigures } from '../data/request-stats.js';
 import type { MemberSet } from './members.js';
@@ -196,7 +197,7 @@ export class WorkerPool {
         break;
       case 'listen-failed':
         clearTimeout(timer);
-        failed(listenError(message.code, message.message, this.options.config));
+        failed(listenError(message.code, message.message, { label: '', host: this.options.config.host, port: this.options.config.port }));
         break;
       case 'beat': {
         live.lastBeat = Date.now();
@@ -320,8 +321,3 @@ export class WorkerPool {
   }
 }
 
-function listenError(code: string, message: string, config: WorkerConfig): FleetError {
-  if (code === 'EADDRINUSE') return new FleetError('FLEET_PORT_IN_USE', `port ${config.port} is already in use on ${config.host}`);
-  if (code === 'EACCES') return new FleetError('FLEET_PORT_IN_USE', `no permission to listen on port ${config.port}`);
-  return new FleetError('FLEET_BAD_INPUT', `cannot listen on ${config.host}:${config.port}: ${message}`);
-}

@@ -1,5 +1,6 @@
 // Removing what a fleet holds in Docker: its members and its network. One way, used by the
 // daemon when it goes down and by `fleet down` when no daemon is left to ask.
+import pLimit from 'p-limit';
 import pRetry from 'p-retry';
 import { FleetError, messageOf } from '../errors.js';
 import type { Engine } from './engine.js';
@@ -22,17 +23,15 @@ const REMOVALS_AT_ONCE = 16;
  */
 export async function removeFleet(engine: Engine, fleet: string, graceSeconds: (id: string) => number): Promise<Removed> {
   const containers = await engine.listMembers(fleet);
-  const queue = [...containers];
   const failures: string[] = [];
-  const worker = async (): Promise<void> => {
-    for (let c = queue.shift(); c; c = queue.shift()) {
-      const { id, running } = c;
-      await pRetry(() => engine.stopAndRemove(id, running ? graceSeconds(id) : 0), { retries: 3, minTimeout: 500 }).catch((error: unknown) =>
-        failures.push(messageOf(error)),
-      );
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(REMOVALS_AT_ONCE, containers.length) }, worker));
+  const limit = pLimit(REMOVALS_AT_ONCE);
+  await Promise.all(
+    containers.map(({ id, running }) =>
+      limit(() => pRetry(() => engine.stopAndRemove(id, running ? graceSeconds(id) : 0), { retries: 3, minTimeout: 500 })).catch((error: unknown) => {
+        failures.push(messageOf(error));
+      }),
+    ),
+  );
   if (failures.length > 0) {
     throw new FleetError('FLEET_ENGINE_ERROR', `${failures.length} of ${containers.length} members of fleet "${fleet}" could not be removed (${failures[0]}); "fleet down --name ${fleet}" again removes what is left`);
   }

@@ -10,6 +10,18 @@ import { backend, destroyAgent, rawRequest, startBalancer } from './support.js';
 
 t.teardown(destroyAgent);
 
+/** Collects the balancer's reports; `count(n)` resolves once n have come (an event, not a sleep). */
+function reports(balancer: { onRequestDone?: (info: RequestDone) => void }) {
+  const seen: RequestDone[] = [];
+  const waiting: { n: number; resolve: () => void }[] = [];
+  balancer.onRequestDone = (info) => {
+    seen.push(info);
+    for (const w of waiting.filter((w) => seen.length >= w.n)) w.resolve();
+  };
+  const count = (n: number): Promise<void> => (seen.length >= n ? Promise.resolve() : new Promise((resolve) => waiting.push({ n, resolve })));
+  return { seen, count };
+}
+
 const AT = new Date('2025-01-02T03:04:05.678Z');
 const BASE: RequestDone = { client: '127.0.0.1', method: 'GET', path: '/a?b=1', status: 200, bytes: 612, durationMs: 1.23456, member: 'fleet-x-1a2b3c4d' };
 
@@ -34,11 +46,10 @@ t.test('each line says time, client, method, path, status, bytes, milliseconds a
 t.test('the balancer reports each finished request once, with what it sent', async (t) => {
   const a = await backend(t, 'a');
   const { balancer, port } = await startBalancer(t, { a: a.port });
-  const seen: RequestDone[] = [];
-  balancer.onRequestDone = (info) => seen.push(info);
+  const { seen, count } = reports(balancer);
 
   const served = await rawRequest(port, 'GET /x?y=1 HTTP/1.1\r\nHost: h\r\n\r\n', 2_000, 1);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await count(1);
   t.equal(served.status, 200);
   t.equal(seen.length, 1, 'one report');
   t.match(seen[0], { client: '127.0.0.1', method: 'GET', path: '/x?y=1', status: 200, member: 'a' });
@@ -46,7 +57,7 @@ t.test('the balancer reports each finished request once, with what it sent', asy
   t.ok(seen[0].durationMs > 0, 'it took some time');
 
   const refused = await rawRequest(port, 'POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n', 2_000);
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await count(2);
   t.equal(refused.status, 501);
   t.equal(seen.length, 2, 'a refused request is reported too');
   t.match(seen[1], { method: 'POST', status: 501, member: undefined });
@@ -55,10 +66,9 @@ t.test('the balancer reports each finished request once, with what it sent', asy
 t.test('a client that leaves before the answer is logged 499 against its member', async (t) => {
   const slow = await backend(t, 'slow', () => {});
   const { balancer, port } = await startBalancer(t, { slow: slow.port });
-  const seen: RequestDone[] = [];
-  balancer.onRequestDone = (info) => seen.push(info);
+  const { seen, count } = reports(balancer);
   await rawRequest(port, 'GET /wait HTTP/1.1\r\nHost: h\r\n\r\n', 300);
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await count(1);
   t.equal(seen.length, 1);
   t.match(seen[0], { path: '/wait', status: 499, bytes: 0, member: 'slow' });
 });

@@ -3,8 +3,14 @@
 // exactly one more. A throttle, not a debounce: a steady stream of Docker events cannot put
 // the run off forever.
 
+/** What the coalescer schedules with: the host's timers, or a test's clock. */
+export interface Timers {
+  setTimeout(run: () => void, ms: number): unknown;
+  clearTimeout(timer: unknown): void;
+}
+
 export class Coalescer {
-  private timer: NodeJS.Timeout | undefined;
+  private timer: unknown;
   private running = false;
   private again = false;
   private stopped = false;
@@ -13,6 +19,7 @@ export class Coalescer {
     private readonly task: () => Promise<void>,
     private readonly delayMs: number,
     private readonly onError: (error: unknown) => void,
+    private readonly timers: Timers = globalThis,
   ) {}
 
   trigger(): void {
@@ -22,12 +29,12 @@ export class Coalescer {
       return;
     }
     if (this.timer) return;
-    this.timer = setTimeout(() => void this.run(), this.delayMs);
+    this.timer = this.timers.setTimeout(() => void this.run(), this.delayMs);
   }
 
   stop(): void {
     this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    if (this.timer) this.timers.clearTimeout(this.timer);
     this.timer = undefined;
   }
 
