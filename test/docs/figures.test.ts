@@ -57,6 +57,19 @@ function read(rel: string): string {
   return fs.readFileSync(path.join(root, rel), 'utf8');
 }
 
+// GitHub's heading anchors: lower case, punctuation but hyphens dropped, spaces to hyphens.
+function anchorsOf(markdown: string): Set<string> {
+  const headings = markdown.replace(/```[\s\S]*?```/g, '').matchAll(/^#{1,6} (.+)$/gm);
+  return new Set(
+    [...headings].map(([, h]) =>
+      h
+        .toLowerCase()
+        .replace(/[^\p{L}\p{N} _-]/gu, '')
+        .replace(/ /g, '-'),
+    ),
+  );
+}
+
 t.test('the figure scanner', async (t) => {
   t.same(figuresOf('gone in **751 ms** (old 4.8 s), 99–107 MiB, 0.55× and 12 %'), ['751ms', '4.8s', '99–107MiB', '12%']);
   t.same(figuresOf('`--drain-timeout 10000` and ```\n5 s\n```'), [], 'code is not prose');
@@ -83,9 +96,11 @@ t.test('every repository path a document cites exists', async (t) => {
     const dir = path.dirname(path.join(root, file));
     const missing: string[] = [];
     for (const [, target] of text.matchAll(/\]\(([^)\s]+)\)/g)) {
-      if (/^(https?:|mailto:|#)/.test(target)) continue;
-      const rel = target.split('#')[0];
-      if (!fs.existsSync(path.resolve(dir, rel))) missing.push(target);
+      if (/^(https?:|mailto:)/.test(target)) continue;
+      const [rel, anchor] = target.split('#');
+      const linked = rel ? path.resolve(dir, rel) : path.join(root, file);
+      if (!fs.existsSync(linked)) missing.push(target);
+      else if (anchor && linked.endsWith('.md') && !anchorsOf(fs.readFileSync(linked, 'utf8')).has(anchor)) missing.push(target);
     }
     for (const [, cited] of prose(text.replace(/`((?:src|test|bench|scripts|deploy|images|docs|bin)\/[\w./-]+)`/g, ' PATH:$1 ')).matchAll(/PATH:(\S+)/g)) {
       if (!fs.existsSync(path.join(root, cited.replace(/[.,:;]$/, '')))) missing.push(cited);
