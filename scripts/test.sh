@@ -11,7 +11,7 @@ cat >&2 <<'NEEDS'
 make test needs: Linux; a Docker engine it can use (a docker-group user, or root: as root on a
 Debian-like machine with none running, it installs docker.io and starts dockerd); and, only
 where alpine:3.10 cannot be pulled, root with apt-get for debootstrap (the stand-in images).
-It takes about 10-20 min on 2 cores, plus a minute or two the first time images are built.
+It takes about 20 minutes on 2 shared cores, plus a few minutes the first time images are built.
 Without an engine: `make unit` (a few minutes, no Docker, no root).
 NEEDS
 
