@@ -125,7 +125,7 @@ export class UpCommand extends Command {
   queueSize = integerOption('--queue-size', DEFAULT_QUEUE_SIZE, 0, 1_000_000, `Requests that may wait for a connection to one member; a full member is skipped, all full is 503 (default ${DEFAULT_QUEUE_SIZE})`);
   queueTimeout = integerOption('--queue-timeout', DEFAULT_QUEUE_TIMEOUT_MS, 1, 600_000, `Milliseconds a request may wait for a connection to its member before it goes to another or gets 503 (default ${DEFAULT_QUEUE_TIMEOUT_MS})`);
   trustedProxies = Option.Array('--trusted-proxy', [], { description: 'An address or CIDR of a proxy in front of fleet whose X-Forwarded-* headers are kept and appended to (repeatable; default none: fleet is the edge)', validator: t.isArray(isCidr) });
-  workers = integerOption('--workers', DEFAULT_WORKERS, 1, MAX_WORKERS, `Balancer worker processes, 1 to ${MAX_WORKERS} (default ${DEFAULT_WORKERS}: the CPUs, at least 2)`);
+  workers = integerOption('--workers', DEFAULT_WORKERS, 1, MAX_WORKERS, `Balancer worker processes, 1 to ${MAX_WORKERS} (default: the number of CPUs, at least 2)`);
   logLevel = Option.String('--log-level', 'INFO', {
     description: `One of ${LOG_LEVELS.join(', ')} (default INFO)`,
     validator: isLogLevel,
