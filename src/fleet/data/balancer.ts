@@ -13,6 +13,7 @@ import type { Logger } from '../../log.js';
 import { type Body, readBody } from './body.js';
 import { type ClientLimits, answerClientError, closeAfter, rawAnswer, serverOptions } from './client-limits.js';
 import { checkFraming } from './framing.js';
+import { Pipeline } from './pipeline.js';
 import { TrustedProxies, forwardedHeaders } from './forwarded.js';
 import { connectionTokens, requestHeaders, stripResponseHeaders } from './headers.js';
 import { Gate } from './gate.js';
@@ -88,6 +89,7 @@ export class Balancer {
   private readonly targets = new Map<string, Partial<Url>>();
   private readonly sockets = new Set<Socket>();
   private readonly refused = new WeakSet<Socket>();
+  private readonly pipeline = new Pipeline();
   private readonly trusted: TrustedProxies;
   private readonly gate: Gate<Exchange>;
   private refusing = 0;
@@ -132,14 +134,23 @@ export class Balancer {
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
       this.count('FLEET_METHOD_UNSUPPORTED');
-      closeAfter(socket, rawAnswer(501, 'FLEET_METHOD_UNSUPPORTED', 'CONNECT is not supported'));
+      if (this.pipeline.ended(socket)) return;
+      this.pipeline.end(socket);
+      this.pipeline.afterResponses(socket, () => closeAfter(socket, rawAnswer(501, 'FLEET_METHOD_UNSUPPORTED', 'CONNECT is not supported')));
     });
+    // The parser's error is answered after the responses owed to earlier requests (it fires
+    // again on every later chunk: only the first is answered). After a refusal, the
+    // refusal's own answer closes the connection.
     this.server.on('clientError', (error: NodeJS.ErrnoException, socket: Socket) => {
-      const code = answerClientError(error, socket);
-      if (code) {
-        this.count(code);
-        this.log.debug('client.rejected', { code, error: error.code ?? error.message });
-      }
+      if (this.pipeline.ended(socket)) return;
+      this.pipeline.end(socket);
+      this.pipeline.afterResponses(socket, () => {
+        const code = answerClientError(error, socket);
+        if (code) {
+          this.count(code);
+          this.log.debug('client.rejected', { code, error: error.code ?? error.message });
+        }
+      });
     });
   }
 
@@ -275,6 +286,9 @@ export class Balancer {
       req.socket.destroy();
       return;
     }
+    // Behind a refusal or a `Connection: close` request: never forwarded, never answered.
+    if (!this.pipeline.admit(req.socket, res)) return;
+    if (!res.shouldKeepAlive) this.pipeline.end(req.socket);
     this.requests++;
     // Every answer is told when it completes, the balancer's own (503, 413…) too.
     const started = performance.now();
@@ -324,6 +338,7 @@ export class Balancer {
   private refuse(res: http.ServerResponse, status: number, code: string, reason: string): void {
     this.count(code);
     this.log.debug('client.rejected', { code, reason });
+    this.pipeline.end(res.req.socket);
     res.shouldKeepAlive = false;
     this.reply(res, status, `${status} ${http.STATUS_CODES[status]}: ${reason} (${code})\n`, true);
   }

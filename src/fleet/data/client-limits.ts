@@ -29,7 +29,8 @@ export function serverOptions(limits: ClientLimits): http.ServerOptions {
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.idleTimeoutMs,
     connectionsCheckingInterval: CHECK_INTERVAL_MS,
-    requireHostHeader: true,
+    // checkFraming refuses a missing Host itself, so what is pipelined behind it is dropped too.
+    requireHostHeader: false,
     noDelay: true,
   };
 }
