@@ -32,7 +32,13 @@ export const DEFAULT_MAX_BODY_SIZE = '1MiB';
 export const DEFAULT_RESPONSE_TIMEOUT_MS = 30_000;
 export const DEFAULT_MEMBER_CONNECTIONS = 512;
 export const DEFAULT_QUEUE_SIZE = 1024;
-export const DEFAULT_QUEUE_TIMEOUT_MS = 5_000;
+/**
+ * The longest a request waits in the balancer's queues, for a connection to its member or for
+ * an overloaded worker's event loop; past it, 503 with Retry-After. One second: half the 2 s
+ * past which a request counts as slow in docs/capacity.md, so that what is taken is answered
+ * in time and the rest is told at once, instead of every client waiting seconds.
+ */
+export const DEFAULT_QUEUE_TIMEOUT_MS = 1_000;
 /** Attempts per request, counting the first. */
 export const MAX_ATTEMPTS = 3;
 /** Open files the daemon keeps for itself (Docker, members' health checks, logs) before sizing client connections. */

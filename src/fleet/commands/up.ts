@@ -123,7 +123,7 @@ export class UpCommand extends Command {
   responseTimeout = integerOption('--response-timeout', DEFAULT_RESPONSE_TIMEOUT_MS, 100, 3_600_000, `Milliseconds a member has to start answering, and the longest pause while an answer streams; then 504 (default ${DEFAULT_RESPONSE_TIMEOUT_MS})`);
   memberConnections = integerOption('--member-connections', DEFAULT_MEMBER_CONNECTIONS, 1, 100_000, `Connections the balancer opens to one member at most (default ${DEFAULT_MEMBER_CONNECTIONS})`);
   queueSize = integerOption('--queue-size', DEFAULT_QUEUE_SIZE, 0, 1_000_000, `Requests that may wait for a connection to one member; a full member is skipped, all full is 503 (default ${DEFAULT_QUEUE_SIZE})`);
-  queueTimeout = integerOption('--queue-timeout', DEFAULT_QUEUE_TIMEOUT_MS, 1, 600_000, `Milliseconds a request may wait for a connection to its member before it goes to another or gets 503 (default ${DEFAULT_QUEUE_TIMEOUT_MS})`);
+  queueTimeout = integerOption('--queue-timeout', DEFAULT_QUEUE_TIMEOUT_MS, 1, 600_000, `Milliseconds a request may wait for a connection to its member before it goes to another or gets 503, and the bound past which an overloaded worker sheds new requests with 503 and Retry-After (default ${DEFAULT_QUEUE_TIMEOUT_MS})`);
   trustedProxies = Option.Array('--trusted-proxy', [], { description: 'An address or CIDR of a proxy in front of fleet whose X-Forwarded-* headers are kept and appended to (repeatable; default none: fleet is the edge)', validator: t.isArray(isCidr) });
   workers = integerOption('--workers', DEFAULT_WORKERS, 1, MAX_WORKERS, `Balancer worker processes, 1 to ${MAX_WORKERS} (default: the number of CPUs, at least 2)`);
   logLevel = Option.String('--log-level', 'INFO', {

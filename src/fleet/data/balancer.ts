@@ -17,6 +17,7 @@ import { Pipeline } from './pipeline.js';
 import { TrustedProxies, forwardedHeaders } from './forwarded.js';
 import { connectionTokens, requestHeaders, stripResponseHeaders } from './headers.js';
 import { Gate } from './gate.js';
+import { Shedder } from './shed.js';
 import { MemberAgent, codedError } from './member-agent.js';
 import type { RequestObserver } from './request-stats.js';
 import type { RequestDone } from './request-done.js';
@@ -31,7 +32,10 @@ export interface UpstreamLimits {
   memberConnections: number;
   /** Requests waiting for a connection to one member at most; a full member is skipped. */
   queueSize: number;
-  /** Time a request may wait for a connection to its member. */
+  /**
+   * Time a request may wait for a connection to its member; also the bound of the wait for
+   * the balancer itself: past it, the request is shed (503 with Retry-After).
+   */
   queueTimeoutMs: number;
   /** Attempts per request, counting the first. */
   maxAttempts: number;
@@ -48,6 +52,8 @@ export interface BalancerOptions {
 
 /** The kernel caps it at net.core.somaxconn. */
 const LISTEN_BACKLOG = 4_096;
+/** What a shed or queued-out client is told to wait before it tries again, in seconds. */
+export const RETRY_AFTER_S = 1;
 
 /** An idle WebSocket tunnel is closed after this. */
 export const TUNNEL_IDLE_MS = 3_600_000;
@@ -92,6 +98,7 @@ export class Balancer {
   private readonly pipeline = new Pipeline();
   private readonly trusted: TrustedProxies;
   private readonly gate: Gate<Exchange>;
+  private readonly shedder: Shedder;
   private refusing = 0;
   private closing = false;
   private lastRefusalLog = 0;
@@ -111,6 +118,7 @@ export class Balancer {
   ) {
     this.trusted = new TrustedProxies(options.trustedProxies);
     this.gate = new Gate({ active: options.upstream.memberConnections, waiting: options.upstream.queueSize, timeoutMs: options.upstream.queueTimeoutMs });
+    this.shedder = new Shedder(options.upstream.queueTimeoutMs);
     this.proxy = httpProxy.createProxyServer({ xfwd: false, preserveHeaderKeyCase: true });
     // deleteLength turns a chunked DELETE or OPTIONS into `content-length: 0` and still
     // pipes the body, which the member then reads as a second request.
@@ -166,6 +174,7 @@ export class Balancer {
       // A deep accept queue: a burst of connects waits for accept() instead of being dropped.
       this.server.listen({ port, host, backlog: LISTEN_BACKLOG }, () => {
         this.server.off('error', onError);
+        this.shedder.start();
         this.server.on('error', (error) => this.log.error('balancer.error', { error: error.message }));
         resolve();
       });
@@ -180,6 +189,7 @@ export class Balancer {
    */
   drain(timeoutMs: number): Promise<void> {
     this.closing = true;
+    this.shedder.stop();
     return new Promise((resolve) => {
       const timer = setTimeout(() => {
         this.destroy();
@@ -196,6 +206,7 @@ export class Balancer {
   /** Stops accepting, lets requests in flight finish, then drops idle connections. */
   close(): Promise<void> {
     this.closing = true;
+    this.shedder.stop();
     return new Promise((resolve) => {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
@@ -300,6 +311,10 @@ export class Balancer {
       this.refuse(res, framing.status, framing.code, framing.reason);
       return;
     }
+    if (this.shedder.shed()) {
+      this.shed(res, framing.body === 'none');
+      return;
+    }
     const peer = { address: req.socket.remoteAddress ?? '', localPort: req.socket.localPort ?? 0 };
     const trustedPeer = this.trusted.has(peer.address);
     req.headers = requestHeaders(req.headers, forwardedHeaders(req.headers, peer, this.trusted), { upgrade: false, trustedPeer });
@@ -343,6 +358,20 @@ export class Balancer {
     this.reply(res, status, `${status} ${http.STATUS_CODES[status]}: ${reason} (${code})\n`, true);
   }
 
+  // The balancer runs too far behind to answer within the queue bound: told at once, and
+  // when to come back. A request with a body is not read: its connection closes.
+  private shed(res: http.ServerResponse, keepAlive: boolean): void {
+    this.count('FLEET_OVERLOADED');
+    if (!keepAlive) res.shouldKeepAlive = false;
+    this.reply(
+      res,
+      503,
+      `503 Service Unavailable: the balancer of fleet "${this.options.fleetName}" is overloaded; retry in ${RETRY_AFTER_S} s (FLEET_OVERLOADED)\n`,
+      !keepAlive,
+      true,
+    );
+  }
+
   /** The next member in rotation that is not tried yet and whose queue has room. */
   private pick(tried: ReadonlySet<string>): { member: Member | undefined; full: boolean } {
     // A copy only once a member with a full queue has to be skipped too.
@@ -363,7 +392,7 @@ export class Balancer {
     const { member, full } = this.pick(exchange.tried);
     if (!member) {
       this.log.debug('proxy.no_member', { full, rotation: this.members.rotation.length, tried: exchange.tried.size });
-      if (full) this.reply(res, 503, `503 Service Unavailable: every member of fleet "${this.options.fleetName}" has a full queue (FLEET_QUEUE_FULL)\n`);
+      if (full) this.reply(res, 503, `503 Service Unavailable: every member of fleet "${this.options.fleetName}" has a full queue (FLEET_QUEUE_FULL)\n`, false, true);
       else this.reply(res, 503, `503 Service Unavailable: fleet "${this.options.fleetName}" has no healthy member (FLEET_NO_MEMBER)\n`);
       return;
     }
@@ -461,7 +490,7 @@ export class Balancer {
     this.log.warn('proxy.fail', { member: member.name, error: code });
     if (exchange.body.kind === 'streaming') res.shouldKeepAlive = false;
     if (attempt.timedOut) this.reply(res, 504, `504 Gateway Timeout: member ${member.name} did not answer in time (FLEET_UPSTREAM_TIMEOUT)\n`);
-    else if (code === 'FLEET_QUEUE_TIMEOUT') this.reply(res, 503, `503 Service Unavailable: no connection to member ${member.name} became free in time (FLEET_QUEUE_TIMEOUT)\n`);
+    else if (code === 'FLEET_QUEUE_TIMEOUT') this.reply(res, 503, `503 Service Unavailable: no connection to member ${member.name} became free in time (FLEET_QUEUE_TIMEOUT)\n`, false, true);
     else if (UNREACHABLE.has(code) && this.members.rotation.length === 0) {
       this.reply(res, 503, `503 Service Unavailable: fleet "${this.options.fleetName}" has no healthy member (FLEET_NO_MEMBER)\n`);
     } else this.reply(res, 502, `502 Bad Gateway: member ${member.name} failed: ${code} (FLEET_UPSTREAM_ERROR)\n`);
@@ -542,9 +571,10 @@ export class Balancer {
     proxyReq.once('close', () => clearTimeout(timer));
   }
 
-  private reply(res: http.ServerResponse, status: number, body: string, close = false): void {
+  private reply(res: http.ServerResponse, status: number, body: string, close = false, retry = false): void {
     const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' };
     if (close || this.closing) headers.connection = 'close';
+    if (retry) headers['retry-after'] = String(RETRY_AFTER_S);
     res.writeHead(status, headers);
     res.end(body);
   }

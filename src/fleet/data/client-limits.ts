@@ -51,7 +51,9 @@ export function rawAnswer(status: number, code: string, detail = REASONS[status]
     `HTTP/1.1 ${status} ${http.STATUS_CODES[status] ?? ''}\r\n` +
     'Content-Type: text/plain; charset=utf-8\r\n' +
     `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-    'Cache-Control: no-store\r\nConnection: close\r\n\r\n' +
+    'Cache-Control: no-store\r\n' +
+    (status === 503 ? 'Retry-After: 1\r\n' : '') +
+    'Connection: close\r\n\r\n' +
     body
   );
 }

@@ -5,6 +5,7 @@ import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
 import { hostileCases } from '../data/hostile-cases.js';
+import { execFile } from 'node:child_process';
 import { type RawAnswer, rawRequest } from '../data/support.js';
 import { RUN_ID, converged, docker, inspectMembers, requireEngine, up } from './harness.js';
 
@@ -87,6 +88,7 @@ t.test('a thousand keep-alive clients are served while idle and slow clients are
   t.teardown(() => clients.forEach((c) => c.destroy()));
   const failures: string[] = [];
   let served = 0;
+  let shed = 0;
   const latencies: number[] = [];
   const one = (agent: http.Agent): Promise<void> =>
     new Promise((resolve) => {
@@ -97,6 +99,7 @@ t.test('a thousand keep-alive clients are served while idle and slow clients are
         res.on('end', () => {
           latencies.push(Date.now() - started);
           if (res.statusCode === 200) served++;
+          else if (res.statusCode === 503 && res.headers['retry-after'] === '1' && body.includes('(FLEET_OVERLOADED)')) shed++;
           else failures.push(`status ${res.statusCode} ${/\((FLEET_\w+)\)/.exec(body)?.[1] ?? ''}`.trim());
           resolve();
         });
@@ -118,7 +121,10 @@ t.test('a thousand keep-alive clients are served while idle and slow clients are
   latencies.sort((a, b) => a - b);
   const at = (q: number): number => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
   t.same(kinds, [], `no failure among 20000 requests (${failures.length} failed; latency p50 ${at(0.5)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms)`);
-  t.equal(served, 20_000, 'all 20000 answered 200');
+  // The bound: no request waits in a queue past --queue-timeout; one the balancer cannot
+  // answer in time is shed at once with 503 and Retry-After, never held for seconds.
+  t.equal(served + shed, 20_000, `all 20000 answered: 200, or shed with 503 + Retry-After (${served} served, ${shed} shed)`);
+  t.ok(served >= 10_000, 'most are served');
   if (failures.length) t.comment(d.logs().split('\n').filter((l) => /WARN|ERROR|member\.state|worker\./.test(l)).slice(0, 40).join('\n'));
 
   const deadline = Date.now() + 15_000;
@@ -127,4 +133,42 @@ t.test('a thousand keep-alive clients are served while idle and slow clients are
   t.equal(idleClosed, idle.length, 'every connection that never sent a byte was closed');
   t.ok(slowClosed, 'the client trickling its headers was closed');
   t.match(slowAnswer, /^HTTP\/1\.1 408 /, 'with a 408');
+});
+
+// Finding C of issue 15: 2000 busy keep-alive clients (h2load) must not starve a client that
+// opens new connections meanwhile: each of its requests is answered (200, or a clean 503),
+// never left waiting in the listen backlog. Still open: the old build and this one (and one
+// with reusePort listeners) each left one of the client's 4-6 requests unanswered for 3 s.
+t.test('a new client is answered while 2000 busy clients hammer the balancer', { todo: 'issue 15 finding C: one request in 4-6 still times out' }, async (t) => {
+  if (!(await requireEngine(t))) return;
+  const d = await up(t, 'busy', 2);
+  await converged(d.name, 2);
+  const busy = new Promise<string>((resolve) => {
+    execFile('h2load', ['--h1', '-c', '2000', '-D', '12', `http://127.0.0.1:${d.port}/`], { timeout: 40_000 }, (error, stdout) => resolve(error ? `h2load: ${error.message}` : stdout));
+  });
+  await sleep(2_000);
+  const answers: string[] = [];
+  const deadline = Date.now() + 8_000;
+  while (Date.now() < deadline) {
+    answers.push(
+      await new Promise<string>((resolve) => {
+        const req = http.get({ host: '127.0.0.1', port: d.port, agent: false, timeout: 3_000 }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode === 503 && res.headers['retry-after'] === '1' ? '503' : String(res.statusCode)));
+        });
+        req.on('timeout', () => req.destroy(new Error('no answer in 3 s')));
+        req.on('error', (error) => resolve(error.message));
+      }),
+    );
+    await sleep(200);
+  }
+  const load = await busy;
+  t.match(load, /requests: \d+ total/, 'h2load ran');
+  t.comment(load.split('\n').filter((l) => /finished in|requests:|status codes/.test(l)).join('\n'));
+  t.ok(answers.length >= 3, `the normal client asked ${answers.length} times`);
+  t.same(
+    answers.filter((a) => a !== '200' && a !== '503'),
+    [],
+    `every request of the new client is answered 200 or 503 + Retry-After (${answers.join(' ')})`,
+  );
 });
