@@ -1,0 +1,124 @@
+// Which of the stack's members run on this node, kept level-triggered: every start event,
+// every reconnect of the event stream and a periodic timer lead to the same full re-list,
+// and a die event is acted on at once (it names the container; its address is the one last
+// seen). A failed list changes nothing.
+import type { Logger } from '../../log.js';
+import type { ContainerEvent, LabelledContainer } from '../docker/labelled.js';
+
+export interface Member {
+  id: string;
+  ip: string;
+}
+
+export interface MemberSource {
+  list(): Promise<LabelledContainer[]>;
+  follow(onEvent: (event: ContainerEvent) => void, onConnect: () => void, onDrop: (reason: string) => void, signal: AbortSignal): Promise<void>;
+}
+
+export interface MemberSink {
+  started(member: Member): void;
+  died(member: Member): void;
+}
+
+/**
+ * What a list changes: running containers with an address not known yet started, known
+ * ones no longer running died. A container that died after the list was asked for is not
+ * taken back from a list that still shows it running.
+ */
+export function diffMembers(known: ReadonlyMap<string, string>, observed: readonly LabelledContainer[], diedSince: ReadonlySet<string>): { started: Member[]; died: Member[] } {
+  const running = new Map<string, string>();
+  for (const container of observed) if (container.ip && !diedSince.has(container.id)) running.set(container.id, container.ip);
+  const started = [...running].filter(([id]) => !known.has(id)).map(([id, ip]) => ({ id, ip }));
+  const died = [...known].filter(([id]) => !running.has(id)).map(([id, ip]) => ({ id, ip }));
+  return { started, died };
+}
+
+export class LocalMembers {
+  private readonly known = new Map<string, string>();
+  /** Die events by id, with the event count when each came: a list asked for earlier cannot revive them. */
+  private readonly deaths = new Map<string, number>();
+  private events = 0;
+  private listing = false;
+  private again = false;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly abort = new AbortController();
+  private following: Promise<void> | undefined;
+
+  constructor(
+    private readonly source: MemberSource,
+    private readonly sink: MemberSink,
+    private readonly log: Logger,
+    private readonly resyncMs: number,
+  ) {}
+
+  get members(): Member[] {
+    return [...this.known].map(([id, ip]) => ({ id, ip }));
+  }
+
+  /** Lists once (an engine that cannot be reached fails the start), then follows events. */
+  async start(): Promise<void> {
+    const asked = this.events;
+    this.apply(await this.source.list(), asked);
+    this.following = this.source.follow(
+      (event) => this.onEvent(event),
+      () => this.relist('connect'),
+      (reason) => this.log.warn('agent.events_dropped', { reason }),
+      this.abort.signal,
+    );
+    this.timer = setInterval(() => this.relist('timer'), this.resyncMs);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.abort.abort();
+    await this.following;
+  }
+
+  private onEvent(event: ContainerEvent): void {
+    this.events++;
+    if (event.action === 'die') {
+      this.deaths.set(event.id, this.events);
+      const ip = this.known.get(event.id);
+      if (ip !== undefined) {
+        this.known.delete(event.id);
+        this.sink.died({ id: event.id, ip });
+      }
+    } else this.deaths.delete(event.id);
+    this.relist(event.action);
+  }
+
+  /** Coalesced: a list asked for while one runs is made once, after it. */
+  private relist(cause: string): void {
+    if (this.listing) {
+      this.again = true;
+      return;
+    }
+    this.listing = true;
+    const asked = this.events;
+    this.source.list().then(
+      (observed) => this.apply(observed, asked),
+      (error: Error) => this.log.warn('agent.list_failed', { cause, error: error.message }),
+    ).finally(() => {
+      this.listing = false;
+      if (this.again) {
+        this.again = false;
+        this.relist('again');
+      }
+    });
+  }
+
+  private apply(observed: readonly LabelledContainer[], asked: number): void {
+    const diedSince = new Set([...this.deaths].filter(([, at]) => at > asked).map(([id]) => id));
+    const { started, died } = diffMembers(this.known, observed, diedSince);
+    for (const member of died) {
+      this.known.delete(member.id);
+      this.sink.died(member);
+    }
+    for (const member of started) {
+      this.known.set(member.id, member.ip);
+      this.sink.started(member);
+    }
+    // Deaths older than every list still to come are settled.
+    for (const [id, at] of this.deaths) if (at <= asked) this.deaths.delete(id);
+  }
+}
