@@ -43,6 +43,8 @@ export class LocalMembers {
   private timer: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private following: Promise<void> | undefined;
+  /** Matching containers with no address on the network, told once each (a wrong --network, most likely). */
+  private readonly unaddressed = new Set<string>();
 
   constructor(
     private readonly source: MemberSource,
@@ -110,6 +112,11 @@ export class LocalMembers {
   private apply(observed: readonly LabelledContainer[], asked: number): void {
     const diedSince = new Set([...this.deaths].filter(([, at]) => at > asked).map(([id]) => id));
     const { started, died } = diffMembers(this.known, observed, diedSince);
+    for (const container of observed) {
+      if (container.ip || this.unaddressed.has(container.id)) continue;
+      this.unaddressed.add(container.id);
+      this.log.warn('agent.member_without_address', { member: container.id.slice(0, 12), note: 'it matches the selectors but has no IPv4 address on the network; is --network right?' });
+    }
     for (const member of died) {
       this.known.delete(member.id);
       this.sink.died(member);

@@ -1,6 +1,9 @@
 // What a re-list of the node's containers changes, deaths reported by events included.
+import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { diffMembers } from '../../../src/fleet/agent/local-members.js';
+import { Logger } from '../../../src/log.js';
+import { LocalMembers, type MemberSource, diffMembers } from '../../../src/fleet/agent/local-members.js';
+import type { ContainerEvent, LabelledContainer } from '../../../src/fleet/docker/labelled.js';
 
 t.test('a list starts new running members and ends those gone; a later death is not undone', async (t) => {
   const known = new Map([
@@ -19,4 +22,86 @@ t.test('a list starts new running members and ends those gone; a later death is 
     const diff = diffMembers(known, observed, new Set(diedSince));
     t.same({ started: diff.started.map((m) => m.id), died: diff.died.map((m) => m.id) }, want, what);
   }
+});
+
+class FakeSource implements MemberSource {
+  containers: LabelledContainer[] = [];
+  lists = 0;
+  failNext = false;
+  /** Holds the next list's answer until released, as a slow engine would. */
+  hold: Promise<void> | undefined;
+  emit: (event: ContainerEvent) => void = () => undefined;
+
+  async list(): Promise<LabelledContainer[]> {
+    this.lists++;
+    const snapshot = [...this.containers];
+    await this.hold;
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('engine error');
+    }
+    return snapshot;
+  }
+
+  async follow(onEvent: (event: ContainerEvent) => void, onConnect: () => void, _onDrop: (reason: string) => void, signal: AbortSignal): Promise<void> {
+    this.emit = onEvent;
+    onConnect();
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+  }
+}
+
+function watch(t: { teardown(fn: () => unknown): void }) {
+  const source = new FakeSource();
+  const seen: string[] = [];
+  const logs = new PassThrough();
+  logs.resume();
+  const members = new LocalMembers(source, { started: (m) => seen.push(`start ${m.id} ${m.ip}`), died: (m) => seen.push(`die ${m.id} ${m.ip}`) }, new Logger({ level: 'INFO', stream: logs }), 60_000);
+  t.teardown(() => members.close());
+  return { source, seen, members };
+}
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+
+t.test('a die event is reported at once, with the address last seen', async (t) => {
+  const { source, seen, members } = watch(t);
+  source.containers = [{ id: 'a', ip: '10.0.0.2' }];
+  await members.start();
+  await settle();
+  source.containers = [];
+  source.emit({ action: 'die', id: 'a' });
+  t.same(seen, ['start a 10.0.0.2', 'die a 10.0.0.2'], 'the death is reported before any re-list answers');
+});
+
+t.test('a list asked for before a death does not bring the member back', async (t) => {
+  const { source, seen, members } = watch(t);
+  source.containers = [{ id: 'a', ip: '10.0.0.2' }];
+  await members.start();
+  await settle();
+  let release = (): void => undefined;
+  source.hold = new Promise((resolve) => (release = resolve));
+  // A start elsewhere asks for a list; the engine answers slowly, with a still running.
+  source.emit({ action: 'start', id: 'b' });
+  source.emit({ action: 'die', id: 'a' });
+  source.hold = undefined;
+  source.containers = [];
+  release();
+  await settle();
+  await settle();
+  t.same(seen, ['start a 10.0.0.2', 'die a 10.0.0.2'], 'a is not started again');
+  t.same(members.members, []);
+});
+
+t.test('a failed list changes nothing; the next one heals', async (t) => {
+  const { source, seen, members } = watch(t);
+  source.containers = [{ id: 'a', ip: '10.0.0.2' }];
+  await members.start();
+  await settle();
+  source.failNext = true;
+  source.emit({ action: 'start', id: 'b' });
+  await settle();
+  t.same(members.members, [{ id: 'a', ip: '10.0.0.2' }], 'a failed list kills no member');
+  source.containers = [{ id: 'a', ip: '10.0.0.2' }, { id: 'b', ip: '10.0.0.3' }];
+  source.emit({ action: 'start', id: 'b' });
+  await settle();
+  t.same(seen, ['start a 10.0.0.2', 'start b 10.0.0.3']);
 });
