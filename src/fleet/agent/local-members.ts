@@ -22,12 +22,12 @@ export interface MemberSink {
 
 /**
  * What a list changes: running containers with an address not known yet started, known
- * ones no longer running died. A container that died after the list was asked for is not
- * taken back from a list that still shows it running.
+ * ones no longer running died. A container a die event named is not taken back from a list
+ * that still shows it running.
  */
-export function diffMembers(known: ReadonlyMap<string, string>, observed: readonly LabelledContainer[], diedSince: ReadonlySet<string>): { started: Member[]; died: Member[] } {
+export function diffMembers(known: ReadonlyMap<string, string>, observed: readonly LabelledContainer[], dead: ReadonlySet<string>): { started: Member[]; died: Member[] } {
   const running = new Map<string, string>();
-  for (const container of observed) if (container.ip && !diedSince.has(container.id)) running.set(container.id, container.ip);
+  for (const container of observed) if (container.ip && !dead.has(container.id)) running.set(container.id, container.ip);
   const started = [...running].filter(([id]) => !known.has(id)).map(([id, ip]) => ({ id, ip }));
   const died = [...known].filter(([id]) => !running.has(id)).map(([id, ip]) => ({ id, ip }));
   return { started, died };
@@ -35,9 +35,12 @@ export function diffMembers(known: ReadonlyMap<string, string>, observed: readon
 
 export class LocalMembers {
   private readonly known = new Map<string, string>();
-  /** Die events by id, with the event count when each came: a list asked for earlier cannot revive them. */
-  private readonly deaths = new Map<string, number>();
-  private events = 0;
+  /**
+   * Containers a die event named, until a start event names them again or a list no longer
+   * shows them: the engine lists a container as running for a moment after its die event (seen
+   * on Swarm nodes), and a list asked for before the death may answer after it.
+   */
+  private readonly dead = new Set<string>();
   private listing = false;
   private again = false;
   private timer: NodeJS.Timeout | undefined;
@@ -59,8 +62,7 @@ export class LocalMembers {
 
   /** Lists once (an engine that cannot be reached fails the start), then follows events. */
   async start(): Promise<void> {
-    const asked = this.events;
-    this.apply(await this.source.list(), asked);
+    this.apply(await this.source.list());
     this.following = this.source.follow(
       (event) => this.onEvent(event),
       () => this.relist('connect'),
@@ -77,15 +79,14 @@ export class LocalMembers {
   }
 
   private onEvent(event: ContainerEvent): void {
-    this.events++;
     if (event.action === 'die') {
-      this.deaths.set(event.id, this.events);
+      this.dead.add(event.id);
       const ip = this.known.get(event.id);
       if (ip !== undefined) {
         this.known.delete(event.id);
         this.sink.died({ id: event.id, ip });
       }
-    } else this.deaths.delete(event.id);
+    } else this.dead.delete(event.id);
     this.relist(event.action);
   }
 
@@ -96,9 +97,8 @@ export class LocalMembers {
       return;
     }
     this.listing = true;
-    const asked = this.events;
     this.source.list().then(
-      (observed) => this.apply(observed, asked),
+      (observed) => this.apply(observed),
       (error: Error) => this.log.warn('agent.list_failed', { cause, error: error.message }),
     ).finally(() => {
       this.listing = false;
@@ -109,9 +109,8 @@ export class LocalMembers {
     });
   }
 
-  private apply(observed: readonly LabelledContainer[], asked: number): void {
-    const diedSince = new Set([...this.deaths].filter(([, at]) => at > asked).map(([id]) => id));
-    const { started, died } = diffMembers(this.known, observed, diedSince);
+  private apply(observed: readonly LabelledContainer[]): void {
+    const { started, died } = diffMembers(this.known, observed, this.dead);
     for (const container of observed) {
       if (container.ip || this.unaddressed.has(container.id)) continue;
       this.unaddressed.add(container.id);
@@ -125,7 +124,7 @@ export class LocalMembers {
       this.known.set(member.id, member.ip);
       this.sink.started(member);
     }
-    // Deaths older than every list still to come are settled.
-    for (const [id, at] of this.deaths) if (at <= asked) this.deaths.delete(id);
+    // A death the engine no longer lists as running is settled.
+    for (const id of this.dead) if (!observed.some((container) => container.id === id)) this.dead.delete(id);
   }
 }

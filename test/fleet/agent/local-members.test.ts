@@ -16,7 +16,7 @@ t.test('a list starts new running members and ends those gone; a later death is 
     ['a member without an address yet is not started', [{ id: 'a', ip: '10.0.0.2' }, { id: 'b', ip: '10.0.0.3' }, { id: 'c', ip: undefined }], [], { started: [], died: [] }],
     ['a member gone', [{ id: 'a', ip: '10.0.0.2' }], [], { started: [], died: ['b'] }],
     ['every member gone', [], [], { started: [], died: ['a', 'b'] }],
-    ['a member that died after the list was asked for', [{ id: 'a', ip: '10.0.0.2' }, { id: 'c', ip: '10.0.0.4' }], ['c'], { started: [], died: ['b'] }],
+    ['a member a die event named, still listed running', [{ id: 'a', ip: '10.0.0.2' }, { id: 'c', ip: '10.0.0.4' }], ['c'], { started: [], died: ['b'] }],
   ];
   for (const [what, observed, diedSince, want] of cases) {
     const diff = diffMembers(known, observed, new Set(diedSince));
@@ -89,6 +89,24 @@ t.test('a list asked for before a death does not bring the member back', async (
   await settle();
   t.same(seen, ['start a 10.0.0.2', 'die a 10.0.0.2'], 'a is not started again');
   t.same(members.members, []);
+});
+
+t.test('a list answered after a die event that still shows the member running does not revive it', async (t) => {
+  const { source, seen, members } = watch(t);
+  source.containers = [{ id: 'a', ip: '10.0.0.2' }];
+  await members.start();
+  await settle();
+  // The engine still lists a as running right after its die event.
+  source.emit({ action: 'die', id: 'a' });
+  await settle();
+  t.same(seen, ['start a 10.0.0.2', 'die a 10.0.0.2'], 'a is not started again');
+  source.containers = [];
+  source.emit({ action: 'start', id: 'b' });
+  await settle();
+  source.containers = [{ id: 'a', ip: '10.0.0.2' }];
+  source.emit({ action: 'start', id: 'a' });
+  await settle();
+  t.same(seen.slice(2), ['start a 10.0.0.2'], 'a restarted (a start event) is a member again');
 });
 
 t.test('a failed list changes nothing; the next one heals', async (t) => {
