@@ -51,6 +51,7 @@ const daemonApart = {
   setup(build) {
     build.onResolve({ filter: /\/daemon-bundle\.js$/ }, () => ({ path: './fleet-daemon.cjs', external: true }));
     build.onResolve({ filter: /\/images-bundle\.js$/ }, () => ({ path: './fleet-images.cjs', external: true }));
+    build.onResolve({ filter: /\/agent-bundle\.js$/ }, () => ({ path: './fleet-agent.cjs', external: true }));
   },
 };
 
@@ -66,6 +67,8 @@ const bundles = [
     target: 'node24',
     define: { FLEET_DASHBOARD_HTML: JSON.stringify(fs.readFileSync('src/fleet/admin/dashboard.html', 'utf8')) },
   },
+  // `fleet agent`: the per-node agent of Swarm mode, with its own Docker client and listener.
+  { entryPoints: ['src/fleet/agent-bundle.ts'], outfile: 'dist/fleet-agent.cjs', target: 'node24' },
   // `fleet images …`: dkr-ls's CLI under fleet's name.
   { entryPoints: ['src/fleet/images-bundle.ts'], outfile: 'dist/fleet-images.cjs', target: 'node24' },
   // The balancer's worker processes: the data plane alone, no Docker client.

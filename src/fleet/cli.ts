@@ -1,6 +1,7 @@
 // The one place that builds fleet's CLI and turns every failure into one line on stderr.
 import { Builtins, Cli } from 'clipanion';
 import { AddCommand } from './commands/add.js';
+import { AgentCommand } from './commands/agent.js';
 import type { FleetContext } from './commands/context.js';
 import { DownCommand } from './commands/down.js';
 import { ImagesCommand } from './commands/images.js';
@@ -19,6 +20,7 @@ export function buildCli(): Cli<FleetContext> {
   cli.register(DownCommand);
   cli.register(ReloadCommand);
   cli.register(ImagesCommand);
+  cli.register(AgentCommand);
   cli.register(Builtins.HelpCommand);
   cli.register(Builtins.VersionCommand);
   return cli;

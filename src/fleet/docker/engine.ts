@@ -55,7 +55,7 @@ export function engineError(what: string, error: unknown, address: string): Flee
  * dkr-ls resolves it (docker-modem's own reading of the environment is never used), so both
  * tools reach the same engine and name it the same way.
  */
-function dockerOptions(address: EngineAddress): Docker.DockerOptions {
+export function dockerOptions(address: EngineAddress): Docker.DockerOptions {
   let connection;
   try {
     connection = connectionOf(address);
@@ -67,7 +67,7 @@ function dockerOptions(address: EngineAddress): Docker.DockerOptions {
   return { host: connection.host, port: connection.port, protocol: 'https', ...connection.tls };
 }
 
-function resolveAddress(): EngineAddress {
+export function resolveAddress(): EngineAddress {
   try {
     return resolveEngineAddress();
   } catch (error) {
