@@ -20,6 +20,42 @@ export const DEFAULT_DRAIN_TIMEOUT_MS = 10_000;
 export const DEFAULT_RESYNC_MS = 5_000;
 export const DEFAULT_REPLACE_AFTER_MS = 30_000;
 
+// A slow or failing engine (issue 15; docs/capacity.md "A slow engine" has the figures).
+/**
+ * A member's failed health checks count toward its replacement only once it has passed one, or
+ * this long after it joined (Docker's HEALTHCHECK --start-period).
+ */
+export const START_PERIOD_MS = 60_000;
+/**
+ * A container created and not started yet is on its way this long; older, it is a leftover. An
+ * engine held to 10% of a core takes tens of seconds per start with 16 in flight.
+ */
+export const CREATED_GRACE_SECONDS = 300;
+/** A replacement's backoff: 1 s after its slot's first failure, doubling, at most 60 s (CrashLoopBackOff's shape, shorter). */
+export const REPLACE_BACKOFF_BASE_MS = 1_000;
+export const REPLACE_BACKOFF_MAX_MS = 60_000;
+/** Replacements across the fleet: 5 at once, then one every 3 s (20 a minute at most). */
+export const REPLACE_BURST = 5;
+export const REPLACE_REFILL_MS = 3_000;
+/** Failures and engine errors are counted over the last minute. */
+export const SYSTEMIC_WINDOW_MS = 60_000;
+/** This many members failing within the window (at least 5, or a quarter of the fleet) is systemic: replacing stops. */
+export const SYSTEMIC_MIN_FAILURES = 5;
+export const SYSTEMIC_SHARE = 0.25;
+/** Engine calls failing within the window that make the engine unhealthy. */
+export const SYSTEMIC_ENGINE_ERRORS = 3;
+/** A list of the fleet's containers slower than this means an overloaded engine (it takes ~10 ms when calm). */
+export const ENGINE_SLOW_MS = 5_000;
+/**
+ * Engine calls in flight at once, per kind: fleet's load on dockerd cannot grow with its
+ * troubles. Starts: 100 start as fast 16 at a time as 100 at once (bench/engine-starts.mjs).
+ */
+export const ENGINE_CONCURRENCY = { starts: 16, removals: 16, execs: 8, inspects: 4 } as const;
+/** How long the engine may take to open a member's list session (the reader's ready line is timed apart). */
+export const SESSION_OPEN_TIMEOUT_MS = 60_000;
+/** Health probes in flight at once (HTTP to members, not the engine, but under the same load). */
+export const HEALTH_CONCURRENCY = 32;
+
 // What a client may hold of the balancer (docs/security.md says why each default).
 /** Client connections at once; also bounded by the open-files limit (two descriptors each). */
 export const DEFAULT_MAX_CONNECTIONS = 10_000;

@@ -94,6 +94,7 @@ export class Daemon {
       desired: () => this.controller.desired,
       workers: () => this.workers.status(),
       generation: () => this.lists.current?.generation ?? 0,
+      replacement: () => this.controller.replacement(),
     });
     this.members = new MemberSet({ rise: options.rise, fall: options.fall }, (t) => {
       const member = this.members.get(t.id);
@@ -149,7 +150,12 @@ export class Daemon {
       this.engine,
       this.members,
       this.lists,
-      { check: (id) => this.checker.check(id), forget: () => {}, replacing: (_id, reason) => this.metrics.replaced(reason) },
+      {
+        check: (id) => this.checker.check(id),
+        forget: () => {},
+        replacing: (_id, reason) => this.metrics.replaced(reason),
+        suppressed: (count) => this.metrics.suppressed(count),
+      },
       {
         fleet: options.name,
         image: options.image,
@@ -257,7 +263,13 @@ export class Daemon {
         .sort((a, b) => a.name.localeCompare(b.name))
         .map((m) => this.memberStatus(m)),
       workers: this.workers.status(),
+      replacement: this.replacementStatus(),
     };
+  }
+
+  private replacementStatus(): FleetStatus['replacement'] {
+    const r = this.controller.replacement();
+    return { suspended: r.suspended ?? null, since: r.since ?? null, held: r.held };
   }
 
   async scale(delta: number): Promise<ScaleResult> {

@@ -13,6 +13,8 @@ export interface MetricsSource {
   desired(): number;
   workers(): readonly WorkerStatus[];
   generation(): number;
+  /** Replacing: suspended (failures are systemic) or not, and replacements waiting. */
+  replacement?(): { suspended: string | undefined; held: number };
 }
 
 export type EjectionReason = 'active' | 'passive';
@@ -52,6 +54,7 @@ export class FleetMetrics {
   private readonly retries: Counter;
   private readonly ejections: Counter<'reason'>;
   private readonly replacements: Counter<'reason'>;
+  private readonly suppressions: Counter;
   private readonly pushes: Counter<'transport' | 'result'>;
   private readonly convergence: Histogram;
   private readonly restarts: Counter<'reason'>;
@@ -87,6 +90,27 @@ export class FleetMetrics {
     this.retries = new Counter({ name: 'fleet_retries_total', help: 'Requests sent again to another member', registers });
     this.ejections = new Counter({ name: 'fleet_member_ejections_total', help: 'Members taken out of rotation for their health: active (a health check) or passive (a failure a worker saw)', labelNames: ['reason'], registers });
     this.replacements = new Counter({ name: 'fleet_member_replacements_total', help: 'Members replaced: died, or unhealthy for too long', labelNames: ['reason'], registers });
+    this.suppressions = new Counter({
+      name: 'fleet_replacements_suppressed_total',
+      help: 'Replacements not started because failures were systemic (many members at once, or the engine erring or slow)',
+      registers,
+    });
+    new Gauge({
+      name: 'fleet_replacements_suspended',
+      help: 'Whether replacing is suspended now (1): failures are systemic, the healthy members keep serving',
+      registers,
+      collect() {
+        this.set(source.replacement?.().suspended ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'fleet_replacements_held',
+      help: 'Replacements owed and not started yet: backoff, the rate limit or a suspension',
+      registers,
+      collect() {
+        this.set(source.replacement?.().held ?? 0);
+      },
+    });
     const members = (): ReturnType<MetricsSource['members']> => source.members();
     new Gauge({
       name: 'fleet_member_up',
@@ -175,6 +199,10 @@ export class FleetMetrics {
 
   replaced(reason: ReplacementReason): void {
     this.replacements.inc({ reason });
+  }
+
+  suppressed(count: number): void {
+    this.suppressions.inc(count);
   }
 
   pushed(transport: 'session' | 'exec', ok: boolean): void {

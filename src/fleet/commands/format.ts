@@ -8,7 +8,18 @@ export function statusTable(status: FleetStatus): string {
   for (const m of status.members) {
     rows.push([m.name, m.id.slice(0, 12), m.ip, m.state, m.healthy ? 'yes' : 'no', m.inSync ? 'current' : 'stale', m.session, String(m.inflight)]);
   }
-  return head + formatTable(rows, { minWidth: 0 }) + '\n' + workersTable(status.workers);
+  return head + replacementLine(status.replacement) + formatTable(rows, { minWidth: 0 }) + '\n' + workersTable(status.workers);
+}
+
+/** A line only when replacing is not simply on: suspended (and why), or replacements waiting. */
+export function replacementLine(r: FleetStatus['replacement']): string {
+  if (!r) return '';
+  const held = r.held ? `, ${r.held} replacement${r.held === 1 ? '' : 's'} waiting` : '';
+  if (r.suspended) {
+    const since = r.since === null ? '' : ` since ${new Date(r.since).toISOString().slice(11, 19)} UTC`;
+    return `replacing suspended${since}: failures are systemic (${r.suspended})${held}; the healthy members keep serving\n`;
+  }
+  return r.held ? `replacing: ${r.held} replacement${r.held === 1 ? '' : 's'} waiting (backoff or rate limit)\n` : '';
 }
 
 export function workersTable(workers: FleetStatus['workers']): string {

@@ -11,7 +11,7 @@ export class StatusCommand extends Command<FleetContext> {
     category: 'Members',
     description: 'show a running fleet and its members',
     details: `
-      Prints the fleet's address and desired size, then one row per member: name, id, IP, state (pending, up, down, draining), health, whether it serves the current list, and requests in flight. \`--json\` prints one object: \`{ "name", "desired", "port", "members": [ { "id", "name", "ip", "healthy", … } ] }\`.
+      Prints the fleet's address and desired size, a line when replacing failed members is suspended (failures are systemic: many at once, or the engine erring or slow) or replacements wait their backoff, then one row per member: name, id, IP, state (pending, up, down, draining), health, whether it serves the current list, and requests in flight. \`--json\` prints one object: \`{ "name", "desired", "port", "members": [ { "id", "name", "ip", "healthy", … } ], "replacement": { "suspended", "since", "held" } }\`.
     `,
     examples: [
       ['Show the fleet', '$0 status'],

@@ -1,6 +1,8 @@
 // Active health checks: a GET of each member's health path on an interval, with a
 // timeout, fed into the MemberSet's state machine.
 import http from 'node:http';
+import pLimit from 'p-limit';
+import { HEALTH_CONCURRENCY } from '../config.js';
 import type { MemberSet } from './members.js';
 
 export interface CheckOptions {
@@ -25,6 +27,10 @@ export function probe(ip: string, port: number, path: string, timeoutMs: number)
 
 export class HealthChecker {
   private timer: NodeJS.Timeout | undefined;
+  /** Probes in flight at once: 250 members on a loaded host do not all wait on one event loop. */
+  private readonly limit = pLimit(HEALTH_CONCURRENCY);
+  /** A round still running when the next is due: the next is skipped, rounds never pile up. */
+  private round: Promise<void> | undefined;
 
   constructor(
     private readonly members: MemberSet,
@@ -32,7 +38,9 @@ export class HealthChecker {
   ) {}
 
   start(): void {
-    this.timer = setInterval(() => void this.checkAll(), this.options.intervalMs);
+    this.timer = setInterval(() => {
+      this.round ??= this.checkAll().finally(() => (this.round = undefined));
+    }, this.options.intervalMs);
     this.timer.unref();
   }
 
@@ -43,7 +51,7 @@ export class HealthChecker {
   async check(id: string): Promise<boolean> {
     const member = this.members.get(id);
     if (!member) return false;
-    const ok = await probe(member.ip, member.port, this.options.path, this.options.timeoutMs);
+    const ok = await this.limit(() => probe(member.ip, member.port, this.options.path, this.options.timeoutMs));
     this.members.report(id, ok);
     return ok;
   }

@@ -31,3 +31,12 @@ export function nextHealth(health: Health, ok: boolean, config: HealthConfig): H
 export function passiveFailure(config: HealthConfig): Health {
   return { up: false, successes: 0, failures: config.fall };
 }
+
+/**
+ * Since when a member's failures count toward its replacement: from when it went down, but
+ * never inside its start period unless it already passed a check (Docker's HEALTHCHECK
+ * --start-period). A member slow to start is not replaced for it.
+ */
+export function countsDownSince(downSince: number, joinedAt: number, everUp: boolean, startPeriodMs: number): number {
+  return everUp ? downSince : Math.max(downSince, joinedAt + startPeriodMs);
+}

@@ -5,7 +5,7 @@
 // process (it then uses this set as its Rotation) or in worker processes, which get the
 // rotation as snapshots and report their requests in flight back (`setRemote`).
 import { type MemberAddress, type Rotation, type RotationSnapshot, roundRobin } from '../data/rotation.js';
-import { type Health, type HealthConfig, UNKNOWN, nextHealth, passiveFailure } from './health.js';
+import { type Health, type HealthConfig, UNKNOWN, countsDownSince, nextHealth, passiveFailure } from './health.js';
 
 export type { MemberAddress };
 
@@ -29,6 +29,9 @@ interface Entry extends MemberAddress {
   ready: boolean;
   draining: boolean;
   downSince: number | undefined;
+  /** When it joined the set, and whether it ever passed a check: its start period. */
+  joinedAt: number;
+  everUp: boolean;
   idleWaiters: (() => void)[];
 }
 
@@ -100,7 +103,7 @@ export class MemberSet implements Rotation {
       this.edit(entry, () => Object.assign(entry, address));
       return;
     }
-    this.entries.set(address.id, { ...address, health: UNKNOWN, inflight: 0, ready: false, draining: false, downSince: undefined, idleWaiters: [] });
+    this.entries.set(address.id, { ...address, health: UNKNOWN, inflight: 0, ready: false, draining: false, downSince: undefined, joinedAt: this.now(), everUp: false, idleWaiters: [] });
     this.swap();
   }
 
@@ -140,10 +143,15 @@ export class MemberSet implements Rotation {
     this.edit(entry, () => (entry.health = passiveFailure(this.config)), cause);
   }
 
-  /** Members whose health has been down for at least `ms`: candidates for replacement. */
-  downFor(ms: number): string[] {
+  /**
+   * Members whose health has been down for at least `ms`: candidates for replacement. A member
+   * that never passed a check is not counted down during its first `startPeriodMs`.
+   */
+  downFor(ms: number, startPeriodMs = 0): string[] {
     const before = this.now() - ms;
-    return [...this.entries.values()].filter((e) => !e.draining && e.downSince !== undefined && e.downSince <= before).map((e) => e.id);
+    return [...this.entries.values()]
+      .filter((e) => !e.draining && e.downSince !== undefined && countsDownSince(e.downSince, e.joinedAt, e.everUp, startPeriodMs) <= before)
+      .map((e) => e.id);
   }
 
   /** The next member in round-robin order, skipping `exclude`; undefined when none is left. */
@@ -239,6 +247,7 @@ export class MemberSet implements Rotation {
     const isDown = entry.health.up === false;
     if (isDown && !wasDown) entry.downSince = this.now();
     else if (!isDown) entry.downSince = undefined;
+    if (entry.health.up === true) entry.everUp = true;
     const to = stateOf(entry);
     if (from !== to) this.onTransition(cause ? { id: entry.id, from, to, cause } : { id: entry.id, from, to });
     this.swap();

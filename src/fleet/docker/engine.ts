@@ -5,7 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import type { SessionStream } from '../control/lists/channel.js';
 import Docker from 'dockerode';
+import pLimit, { type LimitFunction } from 'p-limit';
 import pRetry, { AbortError } from 'p-retry';
+import { ENGINE_CONCURRENCY, SESSION_OPEN_TIMEOUT_MS } from '../config.js';
 import { FleetError, messageOf } from '../errors.js';
 import { type EngineAddress, connectionOf, resolveEngineAddress } from '../../engine/address.js';
 import { isEngineError, unreachableMessage } from '../../engine/errors.js';
@@ -76,6 +78,34 @@ export function resolveAddress(): EngineAddress {
   }
 }
 
+/** Our side gave up on the call (a timeout, a dropped connection): the engine may still be doing it. */
+function timedOut(error: unknown): boolean {
+  const code = (error as DockerError | undefined)?.code;
+  return code === 'ETIMEDOUT' || code === 'ECONNRESET' || /timeout|timed out|socket hang up/i.test(messageOf(error));
+}
+
+/** Rejects with a timeout after `ms`; what arrives later is handed to `discard`. */
+function bounded<T>(work: Promise<T>, ms: number, discard: (late: T) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(new Error(`timeout: the engine did not answer within ${ms} ms`));
+    }, ms);
+    work.then(
+      (value) => {
+        clearTimeout(timer);
+        if (late) discard(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
 function ignoreStatus(...codes: number[]) {
   return (error: unknown): void => {
     if (!codes.includes(statusOf(error) ?? 0)) throw error;
@@ -91,6 +121,16 @@ export class Engine {
   /** DOCKER_HOST as given, for messages. */
   readonly address: string;
   private readonly options: Docker.DockerOptions;
+  /**
+   * Calls in flight at once, per kind (config.ts ENGINE_CONCURRENCY): however many members
+   * start, fail or need a session, fleet's load on dockerd stays bounded.
+   */
+  private readonly limits: Record<keyof typeof ENGINE_CONCURRENCY, LimitFunction> = {
+    starts: pLimit(ENGINE_CONCURRENCY.starts),
+    removals: pLimit(ENGINE_CONCURRENCY.removals),
+    execs: pLimit(ENGINE_CONCURRENCY.execs),
+    inspects: pLimit(ENGINE_CONCURRENCY.inspects),
+  };
 
   constructor(timeoutMs = 30_000, address: EngineAddress = resolveAddress()) {
     this.address = address.display;
@@ -154,8 +194,16 @@ export class Engine {
     });
   }
 
-  /** Creates and starts a member; one that was created but would not start is removed, not left behind. */
-  async startMember(spec: MemberSpec): Promise<string> {
+  /**
+   * Creates and starts a member; one that was created but would not start is removed, not left
+   * behind. A start that timed out on our side is not a failure until the engine says so: it
+   * is asked (inspect), and a container running or still on its way is kept, never killed.
+   */
+  startMember(spec: MemberSpec): Promise<string> {
+    return this.limits.starts(() => this.createAndStart(spec));
+  }
+
+  private async createAndStart(spec: MemberSpec): Promise<string> {
     const name = memberName(spec.fleet, randomBytes(4).toString('hex'));
     let created: Docker.Container | undefined;
     try {
@@ -163,7 +211,14 @@ export class Engine {
       await created.start();
       return created.id;
     } catch (error) {
-      if (created) await created.remove({ force: true }).catch(() => undefined);
+      if (created && timedOut(error)) {
+        const state = await this.containerState(created.id);
+        // Running, or still being started: the planner sees it like any other. Unknown (the
+        // engine does not answer the inspect either): left for the planner too, never removed blind.
+        if (state === undefined || state === 'running' || state === 'created' || state === 'restarting') return created.id;
+      }
+      const leftover = created;
+      if (leftover) await this.limits.removals(() => leftover.remove({ force: true })).catch(() => undefined);
       if (statusOf(error) === 404 && /image/i.test(reason(error))) {
         throw new FleetError('FLEET_IMAGE_MISSING', `image ${spec.image} not found on the engine`);
       }
@@ -171,8 +226,22 @@ export class Engine {
     }
   }
 
+  /** A container's state as the engine tells it (`running`, `created`, `exited`…); undefined when it cannot say. */
+  async containerState(id: string): Promise<string | undefined> {
+    try {
+      const info = await this.limits.inspects(() => this.api.getContainer(id).inspect());
+      return info.State?.Status;
+    } catch (error) {
+      return statusOf(error) === 404 ? 'gone' : undefined;
+    }
+  }
+
   /** Graceful stop (the image's SIGQUIT, then SIGKILL after `graceSeconds`), then removal; 0 removes at once. */
-  async stopAndRemove(id: string, graceSeconds: number): Promise<void> {
+  stopAndRemove(id: string, graceSeconds: number): Promise<void> {
+    return this.limits.removals(() => this.stopAndRemoveNow(id, graceSeconds));
+  }
+
+  private async stopAndRemoveNow(id: string, graceSeconds: number): Promise<void> {
     const container = this.api.getContainer(id);
     try {
       if (graceSeconds > 0) await container.stop({ t: graceSeconds }).catch(ignoreStatus(304, 404));
@@ -205,8 +274,18 @@ export class Engine {
   async openListSession(id: string): Promise<SessionStream> {
     let socket: Duplex;
     try {
-      const exec = await this.stream.getContainer(id).exec({ Cmd: ['fleet-set-members', '--follow'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
-      socket = await exec.start({ hijack: true, stdin: true });
+      // On the stream client (no timeout of its own): the open is bounded here, so a stalled
+      // engine cannot hold a slot of the exec limit for ever; a session opened too late is closed.
+      socket = await this.limits.execs(() =>
+        bounded(
+          (async () => {
+            const exec = await this.stream.getContainer(id).exec({ Cmd: ['fleet-set-members', '--follow'], AttachStdin: true, AttachStdout: true, AttachStderr: true, Tty: false });
+            return exec.start({ hijack: true, stdin: true });
+          })(),
+          SESSION_OPEN_TIMEOUT_MS,
+          (late) => late.destroy(),
+        ),
+      );
     } catch (error) {
       throw engineError(`cannot start the list reader in ${id.slice(0, 12)}`, error, this.address);
     }
@@ -257,7 +336,7 @@ export class Engine {
     await pRetry(
       async () => {
         try {
-          await this.exec(id, ['fleet-set-members', ...ips]);
+          await this.limits.execs(() => this.exec(id, ['fleet-set-members', ...ips]));
         } catch (error) {
           const status = statusOf(error);
           if (status === 404 || status === 409) throw new AbortError(reason(error));
@@ -321,7 +400,7 @@ export class Engine {
   /** The image's config (user, exposed ports), or undefined when the engine has no such image. */
   async imageConfig(image: string): Promise<ImageConfig | undefined> {
     try {
-      const info = await this.api.getImage(image).inspect();
+      const info = await this.limits.inspects(() => this.api.getImage(image).inspect());
       return info.Config;
     } catch (error) {
       if (statusOf(error) === 404) return undefined;

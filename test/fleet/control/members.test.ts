@@ -139,6 +139,28 @@ t.test('downFor names members that have been down at least that long, and forget
   t.same(set.downFor(0), [], 'a draining member is already on its way out');
 });
 
+t.test('a member slow to start is not counted down during its start period (HEALTHCHECK --start-period)', async (t) => {
+  // joined at 0; start period 60 s; replaced after 30 s down.
+  const cases: { name: string; upFirst: boolean; downAt: number; now: number; want: boolean }[] = [
+    { name: 'never up, failing since it joined, 80 s in', upFirst: false, downAt: 0, now: 80_000, want: false },
+    { name: 'never up, failing since it joined, 90 s in', upFirst: false, downAt: 0, now: 90_000, want: true },
+    { name: 'never up, failing since 70 s, 95 s in', upFirst: false, downAt: 70_000, now: 95_000, want: false },
+    { name: 'never up, failing since 70 s, 100 s in', upFirst: false, downAt: 70_000, now: 100_000, want: true },
+    { name: 'up once, then failing since 5 s, 35 s in', upFirst: true, downAt: 5_000, now: 35_000, want: true },
+    { name: 'up once, then failing since 5 s, 34 s in', upFirst: true, downAt: 5_000, now: 34_000, want: false },
+  ];
+  for (const c of cases) {
+    let now = 0;
+    const set = new MemberSet(config, () => {}, () => now);
+    set.upsert({ id: 'a', name: 'a', ip: '10.0.0.1', port: 80 });
+    if (c.upFirst) set.report('a', true);
+    now = c.downAt;
+    set.reportUnreachable('a');
+    now = c.now;
+    t.equal(set.downFor(30_000, 60_000).includes('a'), c.want, `${c.name}: ${c.want ? 'replaced' : 'left alone'}`);
+  }
+});
+
 t.test('workers see a new snapshot version only when the rotation or the members change', async (t) => {
   const set = new MemberSet(config);
   let changes = 0;

@@ -4,7 +4,9 @@
 // own. Two of dockerd's ways delete the host's docker0, which the shared engine needs:
 // `--bridge=none`, and a restart with an address pool and without --live-restore. So it
 // always runs with --live-restore; `outage()` kills the members while it is away instead.
-// The stand-in member image is copied into it.
+// The stand-in member image is copied into it. `throttle()` holds dockerd and containerd
+// to a share of one CPU with a cgroup v1 quota (a slow engine on purpose, issue 15), undone
+// by the function it returns and by `stop()`.
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -21,7 +23,35 @@ export interface PrivateEngine {
   outage(meanwhile?: () => Promise<void>): Promise<void>;
   /** Runs docker against it. */
   docker(...args: string[]): Promise<string>;
+  /** dockerd's and containerd's pids, as they run now. */
+  pids(): Promise<number[]>;
+  /** Holds dockerd and containerd (and the shims they start) to `percent` of one CPU; resolves with the undo. */
+  throttle(percent: number): Promise<() => Promise<void>>;
   stop(): Promise<void>;
+}
+
+const CPU_CGROUP = '/sys/fs/cgroup/cpu';
+
+/** Moves every process of a cgroup v1 group back to the root and removes the group, retrying while late shims leave. */
+async function releaseGroup(dir: string): Promise<void> {
+  if (!fs.existsSync(dir)) return;
+  fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), '-1');
+  for (let i = 0; i < 50; i++) {
+    for (const pid of fs.readFileSync(path.join(dir, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean)) {
+      try {
+        fs.writeFileSync(path.join(CPU_CGROUP, 'cgroup.procs'), pid);
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    try {
+      fs.rmdirSync(dir);
+      return;
+    } catch {
+      await sleep(200);
+    }
+  }
+  throw new Error(`cannot remove the cgroup ${dir}: processes still in it`);
 }
 
 export async function startPrivateEngine(images: string[]): Promise<PrivateEngine> {
@@ -70,6 +100,34 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
     if (proc.exitCode === null) proc.kill('SIGKILL');
   };
 
+  let group: string | undefined;
+  const pids = async (): Promise<number[]> => {
+    const dockerd = child?.pid;
+    if (dockerd === undefined || child?.exitCode !== null) throw new Error('the private engine is not running');
+    // dockerd starts its containerd under its exec root; wait for it, it comes a moment later.
+    const pidfile = path.join(root, 'exec', 'containerd', 'containerd.pid');
+    for (let i = 0; i < 50 && !fs.existsSync(pidfile); i++) await sleep(100);
+    const containerd = Number(fs.readFileSync(pidfile, 'utf8').trim());
+    return [dockerd, containerd];
+  };
+  const throttle = async (percent: number): Promise<() => Promise<void>> => {
+    const dir = path.join(CPU_CGROUP, `fleet-${path.basename(root)}`);
+    fs.mkdirSync(dir, { recursive: true });
+    group = dir;
+    try {
+      fs.writeFileSync(path.join(dir, 'cpu.cfs_period_us'), '100000');
+      fs.writeFileSync(path.join(dir, 'cpu.cfs_quota_us'), String(Math.round(percent * 1000)));
+      for (const pid of await pids()) fs.writeFileSync(path.join(dir, 'cgroup.procs'), String(pid));
+    } catch (error) {
+      await releaseGroup(dir);
+      throw error;
+    }
+    return async () => {
+      if (group === dir) group = undefined;
+      await releaseGroup(dir);
+    };
+  };
+
   await start();
   for (const image of images) {
     await run('sh', ['-c', `docker save ${image} | DOCKER_HOST=${host} docker load -q`], { timeout: 120_000 });
@@ -77,12 +135,16 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
   return {
     host,
     docker,
+    pids,
+    throttle,
     async outage(meanwhile) {
       await halt();
       await meanwhile?.();
       await start();
     },
     async stop() {
+      // Full speed again first: the cleanup below would otherwise crawl.
+      if (group) await releaseGroup(group).catch(() => undefined);
       try {
         const ids = (await docker('ps', '-aq')).split('\n').filter(Boolean);
         if (ids.length) await docker('rm', '-f', ...ids);

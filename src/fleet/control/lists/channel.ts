@@ -4,6 +4,7 @@
 // sent. A session that closes, errs, answers garbage or stops acknowledging is reopened
 // with backoff, and the current list always goes first on a new session (the member may
 // have restarted with an empty list since).
+import { SESSION_OPEN_TIMEOUT_MS } from '../../config.js';
 import { encodeList, parseReply } from './wire.js';
 
 export interface ListTarget {
@@ -39,6 +40,12 @@ export interface ChannelEvents {
 }
 
 export interface ChannelOptions {
+  /**
+   * The engine must open the session this soon (readyTimeoutMs unless set). Apart from the
+   * reader's own answer: a slow engine opens sessions slowly, and giving up on one it is
+   * still opening only makes it open another (issue 15).
+   */
+  openTimeoutMs?: number;
   /** The reader must say it is ready this soon after the session starts. */
   readyTimeoutMs: number;
   /** A list sent on the session must be acknowledged this soon. */
@@ -48,7 +55,7 @@ export interface ChannelOptions {
   maxBackoffMs: number;
 }
 
-export const CHANNEL_DEFAULTS: ChannelOptions = { readyTimeoutMs: 5_000, ackTimeoutMs: 2_000, minBackoffMs: 100, maxBackoffMs: 5_000 };
+export const CHANNEL_DEFAULTS: ChannelOptions = { openTimeoutMs: SESSION_OPEN_TIMEOUT_MS, readyTimeoutMs: 5_000, ackTimeoutMs: 2_000, minBackoffMs: 100, maxBackoffMs: 5_000 };
 
 type SessionState = 'opening' | 'open' | 'down';
 
@@ -136,16 +143,22 @@ export class MemberChannel {
     if (this.closed) return;
     this.state = 'opening';
     let settled = false;
+    const openTimeoutMs = this.options.openTimeoutMs ?? this.options.readyTimeoutMs;
     this.readyTimer = setTimeout(() => {
       settled = true;
-      this.fail(`the reader did not say ready within ${this.options.readyTimeoutMs} ms`);
-    }, this.options.readyTimeoutMs);
+      this.fail(`the engine did not open a session within ${openTimeoutMs} ms`);
+    }, openTimeoutMs);
     this.transport.open(this.id).then(
       (stream) => {
         if (settled || this.closed) {
           stream.close();
           return;
         }
+        clearTimeout(this.readyTimer);
+        this.readyTimer = setTimeout(() => {
+          settled = true;
+          this.fail(`the reader did not say ready within ${this.options.readyTimeoutMs} ms`);
+        }, this.options.readyTimeoutMs);
         this.stream = stream;
         stream.onLine((line) => this.onLine(stream, line));
         stream.onClose((reason) => {

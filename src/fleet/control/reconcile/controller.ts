@@ -4,6 +4,11 @@
 // on nothing; an empty one is confirmed before anything is taken away. Starts and removals
 // run in the background (a drain can take seconds): the next pass sees them through
 // `starting` and `removing`, and a pass never waits on one.
+//
+// A failure (a death fleet did not ask for, a member unhealthy too long, a start that
+// failed) is an observation like the others: the pass that sees it decides whether and
+// when to replace it (replacement.ts: a backoff per slot, a fleet-wide rate, and no
+// replacement at all while failures are systemic), on the controller's clock.
 import type { Logger } from '../../../log.js';
 import type { MemberSet } from '../members.js';
 import { FleetError } from '../../errors.js';
@@ -11,6 +16,20 @@ import type { ListTarget } from '../lists/channel.js';
 import type { Publish } from '../lists/distributor.js';
 import { Coalescer } from './coalesce.js';
 import { type ObservedContainer, type Plan, isSettled, plan } from './plan.js';
+import { type ReplacementConfig, type ReplacementState, type SystemicReason, backoff, decide, engineAnswered, failed, initialState } from './replacement.js';
+import {
+  ENGINE_CONCURRENCY,
+  ENGINE_SLOW_MS,
+  REPLACE_BACKOFF_BASE_MS,
+  REPLACE_BACKOFF_MAX_MS,
+  REPLACE_BURST,
+  REPLACE_REFILL_MS,
+  START_PERIOD_MS,
+  SYSTEMIC_ENGINE_ERRORS,
+  SYSTEMIC_MIN_FAILURES,
+  SYSTEMIC_SHARE,
+  SYSTEMIC_WINDOW_MS,
+} from '../../config.js';
 
 export interface ControllerEngine {
   listMembers(fleet: string): Promise<ObservedContainer[]>;
@@ -37,7 +56,31 @@ export interface ControllerHooks {
   forget(id: string): void;
   /** A member is being replaced: it died, or stayed unhealthy too long. */
   replacing?(id: string, reason: 'died' | 'unhealthy'): void;
+  /** Replacements not started because replacing is suspended (counted once each). */
+  suppressed?(count: number): void;
 }
+
+/** What `fleet status` says about replacing. */
+export interface ReplacementStatus {
+  /** Set while replacing is suspended: failures are systemic. */
+  suspended: SystemicReason | undefined;
+  /** Since when (ms since the epoch). */
+  since: number | undefined;
+  /** Replacements owed and not started yet (backoff, rate or suspension). */
+  held: number;
+}
+
+export const REPLACEMENT_DEFAULTS: ReplacementConfig = {
+  backoffBaseMs: REPLACE_BACKOFF_BASE_MS,
+  backoffMaxMs: REPLACE_BACKOFF_MAX_MS,
+  burst: REPLACE_BURST,
+  refillMs: REPLACE_REFILL_MS,
+  windowMs: SYSTEMIC_WINDOW_MS,
+  systemicMin: SYSTEMIC_MIN_FAILURES,
+  systemicShare: SYSTEMIC_SHARE,
+  engineErrors: SYSTEMIC_ENGINE_ERRORS,
+  engineSlowMs: ENGINE_SLOW_MS,
+};
 
 export interface ControllerOptions {
   fleet: string;
@@ -54,6 +97,20 @@ export interface ControllerOptions {
   coalesceMs: number;
   /** A stopped member is removed this long after it stopped (EXIT_GRACE_MS unless set). */
   exitGraceMs?: number;
+  /** A member's failed checks count only after this, unless it passed one (START_PERIOD_MS unless set). */
+  startPeriodMs?: number;
+  /** When and how fast failed members are replaced (REPLACEMENT_DEFAULTS unless set). */
+  replacement?: ReplacementConfig;
+  /** The clock every decision by time reads (Date.now unless set). */
+  now?: () => number;
+}
+
+/** A failure seen since the last pass, for it to decide on. */
+interface Failure {
+  id: string | undefined;
+  reason: 'died' | 'unhealthy' | 'start';
+  /** How many failures in a row the slot had before this one. */
+  attempts: number;
 }
 
 /** How long a pass waits for the members to hold a list it published. */
@@ -70,7 +127,7 @@ export const EXIT_GRACE_MS = 2_000;
  * as 100 at once (20.0, 21.7 and 18.5 s here, bench/engine-starts.mjs), but 250 at once queue
  * in dockerd past the client's 30 s timeout and fail ("socket hang up").
  */
-const MAX_CONCURRENT_STARTS = 16;
+const MAX_CONCURRENT_STARTS = ENGINE_CONCURRENCY.starts;
 
 /** However steady the progress, a settle gives up after this. */
 const SETTLE_LIMIT_MS = 15 * 60_000;
@@ -110,7 +167,19 @@ export class Controller {
   private started = 0;
   private failures = 0;
   private retryTimer: NodeJS.Timeout | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private readonly now: () => number;
+  private readonly replacementConfig: ReplacementConfig;
+  private policy: ReplacementState;
+  /** Failures seen since the last pass. */
+  private failuresSeen: Failure[] = [];
+  /** Members started as a replacement, with their slot's failures in a row; forgotten once one serves. */
+  private readonly lineage = new Map<string, number>();
+  /** Members whose failure was counted already (a death has several events, a failing member many passes). */
+  private readonly counted = new Set<string>();
+  private suspension: { reason: SystemicReason; since: number } | undefined;
+  private held = 0;
 
   constructor(
     private readonly engine: ControllerEngine,
@@ -121,6 +190,9 @@ export class Controller {
     private readonly log: Logger,
   ) {
     this.desiredCount = options.desired;
+    this.now = options.now ?? Date.now;
+    this.replacementConfig = options.replacement ?? REPLACEMENT_DEFAULTS;
+    this.policy = initialState(this.replacementConfig, this.now());
     this.coalescer = new Coalescer(() => this.pass(), options.coalesceMs, (error) => this.log.error('reconcile.bug', { error: error as Error }));
   }
 
@@ -131,7 +203,7 @@ export class Controller {
   /** A new size, asked for by a command: the change is timed from now. */
   scaleTo(count: number, cause = 'scale'): void {
     this.desiredCount = count;
-    this.change = { cause, since: Date.now() };
+    this.change = { cause, since: this.now() };
     this.request();
   }
 
@@ -144,12 +216,12 @@ export class Controller {
    * get a list without it at once, before any pass; the replacement follows.
    */
   noteDied(id: string): void {
-    const since = Date.now();
-    // A death fleet did not ask for (not one it is removing, not a second event of the same one).
+    const since = this.now();
+    // A death fleet did not ask for (not one it is removing, not a second event of the same
+    // one) is a failure for the next pass to decide on.
     const member = this.members.get(id);
     if (member && !this.removing.has(id) && !this.died.has(id) && member.state !== 'draining') {
-      this.log.warn('member.replacing', { member: member.name, id: id.slice(0, 12), ip: member.ip, reason: 'died' });
-      this.hooks.replacing?.(id, 'died');
+      this.failuresSeen.push({ id, reason: 'died', attempts: this.lineage.get(id) ?? 0 });
     }
     this.died.add(id);
     this.exited.set(id, since);
@@ -186,6 +258,8 @@ export class Controller {
     if (!member || member.state === 'draining' || this.lists.holds(id) === undefined) return;
     this.members.setReady(id, true);
     this.admitted++;
+    // A replacement that serves ends its slot's run of failures.
+    this.lineage.delete(id);
     if (member.health.up === undefined) void this.hooks.check(id);
   }
 
@@ -221,6 +295,7 @@ export class Controller {
     this.stopped = true;
     this.coalescer.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(new FleetError('FLEET_NOT_RUNNING', `fleet "${this.options.fleet}" is shutting down`));
@@ -262,9 +337,14 @@ export class Controller {
     else if (this.starting === 0 && this.removals.size === 0) this.request();
   }
 
+  /** Replacing as it stands: suspended or not, and what waits. */
+  replacement(): ReplacementStatus {
+    return { suspended: this.suspension?.reason, since: this.suspension?.since, held: this.held };
+  }
+
   private retryLater(): void {
     if (this.retryTimer) clearTimeout(this.retryTimer);
-    const delay = Math.min(5_000, 100 * 2 ** Math.min(this.failures, 6));
+    const delay = backoff(this.failures + 1, 100, 5_000);
     this.retryTimer = setTimeout(() => {
       this.retryTimer = undefined;
       this.request();
@@ -273,13 +353,26 @@ export class Controller {
 
   // observe: the fleet's containers as Docker lists them.
   private async observe(): Promise<ObservedContainer[]> {
-    const observed = await this.engine.listMembers(this.options.fleet);
+    const observed = await this.list();
     if (observed.length === 0 && this.members.size > 0) {
       // Never take a whole fleet away on one empty answer: ask again.
       await sleep(250);
-      return this.engine.listMembers(this.options.fleet);
+      return this.list();
     }
     return observed;
+  }
+
+  /** One list, timed: how fast the engine answers is part of what the pass observes. */
+  private async list(): Promise<ObservedContainer[]> {
+    const begun = this.now();
+    try {
+      const listed = await this.engine.listMembers(this.options.fleet);
+      this.policy = engineAnswered(this.policy, this.now(), true, this.replacementConfig, this.now() - begun);
+      return listed;
+    } catch (error) {
+      this.policy = engineAnswered(this.policy, this.now(), false, this.replacementConfig, this.now() - begun);
+      throw error;
+    }
   }
 
   // plan: what to do about it (pure; see plan.ts), from what this process knows.
@@ -288,7 +381,7 @@ export class Controller {
     for (const id of this.removing) if (!seen.has(id) && !this.removals.has(id)) this.removing.delete(id);
     for (const id of this.died) if (!seen.has(id)) this.died.delete(id);
     const observed = listed.map((c) => (c.running && this.died.has(c.id) ? { ...c, running: false } : c));
-    const now = Date.now();
+    const now = this.now();
     const lingering = new Set<string>();
     for (const c of observed) {
       if (c.running || c.state === 'created') {
@@ -312,14 +405,57 @@ export class Controller {
     // Surplus goes from members known to fail their checks first; a new or restarted member
     // that has not been checked yet is not held against.
     const healthy = new Set(listed.filter((c) => this.members.get(c.id)?.health.up !== false).map((c) => c.id));
-    const failing = new Set(this.options.replaceAfterMs > 0 ? this.members.downFor(this.options.replaceAfterMs) : []);
+    // While failures are systemic, a failing member is kept: it may serve again when the
+    // engine does, and removing it is more work for an engine already short of it.
+    const downLong = this.options.replaceAfterMs > 0 ? this.members.downFor(this.options.replaceAfterMs, this.options.startPeriodMs ?? START_PERIOD_MS) : [];
+    const failing = new Set(this.suspension ? [] : downLong);
     for (const id of failing) {
-      if (!this.removing.has(id)) {
-        this.log.warn('member.replacing', { member: this.members.get(id)?.name, id: id.slice(0, 12), reason: `unhealthy for ${this.options.replaceAfterMs} ms` });
-        this.hooks.replacing?.(id, 'unhealthy');
-      }
+      if (!this.removing.has(id) && !this.counted.has(id)) this.failuresSeen.push({ id, reason: 'unhealthy', attempts: this.lineage.get(id) ?? 0 });
     }
+    for (const id of this.counted) if (!seen.has(id)) this.counted.delete(id);
+    for (const id of this.lineage.keys()) if (!seen.has(id) && this.starting === 0) this.lineage.delete(id);
     return plan({ desired: this.desiredCount, observed, removing: this.removing, starting, now: Math.floor(now / 1000), lingering, holding, healthy, failing });
+  }
+
+  /**
+   * The failures seen since the last pass, and what the policy lets start of the gap: owed
+   * replacements after their backoff and within the rate, none while failures are systemic.
+   */
+  private decideStarts(gap: number): number[] {
+    const now = this.now();
+    const failures = this.failuresSeen.splice(0).filter((f) => f.id === undefined || !this.counted.has(f.id));
+    for (const f of failures) {
+      if (f.id !== undefined) this.counted.add(f.id);
+      this.policy = failed(this.policy, now, f.attempts, this.replacementConfig);
+    }
+    const d = decide(this.policy, now, gap, this.desiredCount, this.replacementConfig, Math.max(0, MAX_CONCURRENT_STARTS - this.starting));
+    this.policy = d.state;
+    this.held = d.held;
+    for (const f of failures) {
+      if (f.reason === 'start') continue;
+      const member = f.id === undefined ? undefined : this.members.get(f.id);
+      const reason = f.reason === 'died' ? 'died' : `unhealthy for ${this.options.replaceAfterMs} ms`;
+      this.log.warn('member.replacing', { member: member?.name, id: f.id?.slice(0, 12), ip: member?.ip, reason, attempt: f.attempts + 1, suspended: d.suspended });
+      this.hooks.replacing?.(f.id!, f.reason === 'died' ? 'died' : 'unhealthy');
+    }
+    if (d.suspended && !this.suspension) {
+      this.suspension = { reason: d.suspended, since: now };
+      this.log.warn('replacements.suppressed', { reason: d.suspended, held: d.held, desired: this.desiredCount, serving: this.members.rotation.length });
+      if (d.held) this.hooks.suppressed?.(d.held);
+    } else if (d.suspended) {
+      if (failures.length) this.hooks.suppressed?.(failures.length);
+    } else if (this.suspension) {
+      this.log.info('replacements.resumed', { after: now - this.suspension.since, held: d.held, starting: d.start.length });
+      this.suspension = undefined;
+    }
+    // A pass when the next held replacement may go (a suspension is looked at again by every pass).
+    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    if (d.wakeAt !== undefined) {
+      this.wakeTimer = setTimeout(() => this.request(), Math.max(0, d.wakeAt - now) + 10);
+      this.wakeTimer.unref();
+    }
+    return [...d.start, ...Array.from({ length: d.fresh }, () => 0)];
   }
 
   // apply: carries out one plan. It does not observe or plan again: what it starts, the next pass sees.
@@ -334,12 +470,12 @@ export class Controller {
     }
 
     // The rest start as these finish (each completion asks for a pass).
-    for (let i = 0; i < Math.min(p.start, MAX_CONCURRENT_STARTS - this.starting); i++) this.startOne();
+    for (const attempts of this.decideStarts(p.start)) this.startOne(attempts);
 
     // The lists: every kept member is served, new ones first; nobody else is.
     for (const id of this.lists.tracked) if (!keep.has(id)) this.lists.untrack(id);
     this.lists.track(keep);
-    const change = this.change ?? { cause: 'reconcile', since: Date.now() };
+    const change = this.change ?? { cause: 'reconcile', since: this.now() };
     const target = this.lists.publish(p.list, { ...change, first: p.fresh });
     const listed = this.lists.waitHeld([...keep], target.key, LIST_WAIT_MS);
 
@@ -352,20 +488,23 @@ export class Controller {
     for (const id of keep) this.admit(id);
   }
 
-  private startOne(): void {
+  /** Starts a member; `attempts` is how many failures in a row its slot had (0: a fresh start). */
+  private startOne(attempts: number): void {
     this.starting++;
     this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels, limits: this.options.limits }).then(
       (id) => {
         this.starting--;
-        this.log.info('member.started', { id: id.slice(0, 12) });
+        if (attempts > 0) this.lineage.set(id, attempts);
+        this.log.info('member.started', { id: id.slice(0, 12), attempt: attempts + 1 });
         this.request();
       },
       (error: Error) => {
         this.starting--;
         this.lastError = error;
-        this.failures++;
-        this.log.warn('member.start_failed', { error, attempt: this.failures });
-        this.retryLater();
+        this.policy = engineAnswered(this.policy, this.now(), false, this.replacementConfig);
+        this.failuresSeen.push({ id: undefined, reason: 'start', attempts });
+        this.log.warn('member.start_failed', { error, attempt: attempts + 1 });
+        this.request();
       },
     );
   }

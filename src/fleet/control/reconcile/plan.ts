@@ -1,6 +1,7 @@
 // The planner: from what Docker shows and what the fleet should be, the actions that
 // close the gap. Pure and level-triggered: the same observation always gives the same
 // plan, so a missed event costs nothing but the wait for the next pass.
+import { CREATED_GRACE_SECONDS } from '../../config.js';
 
 export interface ObservedContainer {
   id: string;
@@ -14,8 +15,12 @@ export interface ObservedContainer {
   created: number;
 }
 
-/** A container created this recently and not started yet is being started, not a leftover. */
-export const STARTING_GRACE_SECONDS = 60;
+/**
+ * A container created this recently and not started yet is being started, not a leftover:
+ * on a slow engine a start takes tens of seconds, and a start that timed out on our side may
+ * still finish on the engine's. Reaping it earlier kills a member that was merely slow.
+ */
+export const STARTING_GRACE_SECONDS = CREATED_GRACE_SECONDS;
 
 export interface PlanInput {
   desired: number;

@@ -43,6 +43,17 @@ export interface FleetStatus {
   members: MemberStatus[];
   /** The balancer's worker processes. */
   workers: WorkerStatus[];
+  /** Replacing failed members (absent from a daemon before issue 15). */
+  replacement?: ReplacementStatus;
+}
+
+export interface ReplacementStatus {
+  /** Why replacing is suspended (failures are systemic: `failures`, `engine-errors`, `engine-slow`); null while it is not. */
+  suspended: string | null;
+  /** Since when it is suspended (ms since the epoch); null while it is not. */
+  since: number | null;
+  /** Replacements owed and not started yet: backoff, the rate limit or the suspension. */
+  held: number;
 }
 
 export interface ReloadResult {
@@ -127,8 +138,23 @@ const isWorkerStatus: t.StrictValidator<unknown, WorkerStatus> = t.isObject(
 
 const isReloadResult: t.StrictValidator<unknown, ReloadResult> = t.isObject({ workers: t.isArray(isWorkerStatus) }, answer);
 
+const isReplacementStatus: t.StrictValidator<unknown, ReplacementStatus> = t.isObject(
+  { suspended: t.isNullable(t.isString()), since: t.isNullable(t.isNumber()), held: t.isNumber() },
+  answer,
+);
+
 const isFleetStatus: t.StrictValidator<unknown, FleetStatus> = t.isObject(
-  { name: t.isString(), desired: t.isNumber(), port: t.isNumber(), host: t.isString(), image: t.isString(), pid: t.isNumber(), members: t.isArray(isMemberStatus), workers: t.isArray(isWorkerStatus) },
+  {
+    name: t.isString(),
+    desired: t.isNumber(),
+    port: t.isNumber(),
+    host: t.isString(),
+    image: t.isString(),
+    pid: t.isNumber(),
+    members: t.isArray(isMemberStatus),
+    workers: t.isArray(isWorkerStatus),
+    replacement: t.isOptional(isReplacementStatus),
+  },
   answer,
 );
 

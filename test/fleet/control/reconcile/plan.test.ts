@@ -112,7 +112,7 @@ const cases: Case[] = [
   },
   {
     name: 'one created long ago and never started is a leftover: reaped',
-    input: base({ desired: 4, observed: [...three, { ...c('d', undefined, 10, false), state: 'created' }], holding: allPushed, now: 100 }),
+    input: base({ desired: 4, observed: [...three, { ...c('d', undefined, 10, false), state: 'created' }], holding: allPushed, now: 1_000 }),
     start: 1,
     drain: [],
     reap: ['d'],
