@@ -8,6 +8,7 @@
 #   docker-compose   runs compose.yaml (with compose.offline.yaml) end to end (1.29, Python)
 #   promtool         lints the admin listener's /metrics; its package brings the Prometheus server
 #                    that the metrics test starts to scrape a daemon
+#   keepalived, curl the edge nodes' VRRP recipe (deploy/keepalived) and its check, in test/deploy
 set -euo pipefail
 
 # command -> Debian package
@@ -16,6 +17,8 @@ declare -A tools=(
   [docker-compose]=docker-compose
   [chromium]=chromium
   [promtool]=prometheus
+  [keepalived]=keepalived
+  [curl]=curl
 )
 
 missing=()

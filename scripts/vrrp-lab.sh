@@ -67,7 +67,8 @@ start_node() {
 holder() {
   local node
   for node in e1 e2; do
-    if ip -n "$(ns "$node")" -o addr show dev eth0 2>/dev/null | grep -q " $vip/"; then
+    # Read whole before matching: grep -q would stop early, and pipefail would call the read failed.
+    if [[ $(ip -n "$(ns "$node")" -o addr show dev eth0 2>/dev/null) == *" $vip/"* ]]; then
       echo "$node"
       return 0
     fi
@@ -90,11 +91,16 @@ up() {
   iptables -I "${rule[@]}"
   start_node e1 e2 110
   start_node e2 e1 100
-  for _ in $(seq 1 100); do
-    [ "$(holder)" = none ] || break
+  # Settled: the same node has held the VIP for a second (at a cold start both nodes may
+  # claim it for a moment before the adverts sort it out).
+  local last=none same=0
+  for _ in $(seq 1 200); do
+    if [ "$(holder)" = "$last" ] && [ "$last" != none ]; then same=$((same + 1)); else same=0; fi
+    last=$(holder)
+    [ "$same" -lt 10 ] || break
     sleep 0.1
   done
-  [ "$(holder)" != none ] || die "no node took the VIP within 10 s (logs: $dir/*-keepalived.log)"
+  [ "$same" -ge 10 ] || die "no node held the VIP steadily within 20 s (logs: $dir/*-keepalived.log)"
   trap - ERR
   echo "vrrp-lab: up, $(holder) holds $vip" >&2
 }
