@@ -6,6 +6,7 @@ import { type Duplex, PassThrough, type Readable } from 'node:stream';
 import type { SessionStream } from '../control/lists/channel.js';
 import Docker from 'dockerode';
 import pLimit, { type LimitFunction } from 'p-limit';
+import { followContainerEvents } from './follow-events.js';
 import pRetry, { AbortError } from 'p-retry';
 import { ENGINE_CONCURRENCY, SESSION_OPEN_TIMEOUT_MS } from '../config.js';
 import { FleetError, messageOf } from '../errors.js';
@@ -352,49 +353,7 @@ export class Engine {
    * `onConnect` runs on every (re)connection, so the caller can resync what it missed.
    */
   async follow(fleet: string, onEvent: (event: FleetEvent) => void, onConnect: () => void, onDrop: (error: string) => void, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const stream = await pRetry(
-        async () =>
-          (await this.stream.getEvents({ filters: { type: ['container'], label: [`${LABEL_FLEET}=${fleet}`], event: [...MEMBERSHIP_EVENTS] } })) as unknown as Readable,
-        { forever: true, minTimeout: 200, maxTimeout: 5_000, signal, onFailedAttempt: (e) => onDrop(reason(e)) },
-      ).catch(() => undefined);
-      if (!stream || signal.aborted) {
-        stream?.destroy();
-        return;
-      }
-      onConnect();
-      await new Promise<void>((resolve) => {
-        let buffer = '';
-        const abort = (): void => {
-          stream.destroy();
-        };
-        signal.addEventListener('abort', abort, { once: true });
-        stream.on('data', (chunk: Buffer) => {
-          buffer += chunk.toString('utf8');
-          let newline: number;
-          while ((newline = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, newline).trim();
-            buffer = buffer.slice(newline + 1);
-            if (!line) continue;
-            try {
-              const event = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string } };
-              onEvent({ action: event.Action ?? event.status ?? '', id: event.Actor?.ID ?? event.id ?? '' });
-            } catch {
-              // A torn line from a dropped stream: the resync on reconnect covers it.
-            }
-          }
-        });
-        const done = (): void => {
-          signal.removeEventListener('abort', abort);
-          if (!signal.aborted) onDrop('event stream closed');
-          resolve();
-        };
-        stream.once('end', done);
-        stream.once('close', done);
-        stream.once('error', done);
-      });
-      if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    await followContainerEvents(this.stream, { label: [`${LABEL_FLEET}=${fleet}`], event: [...MEMBERSHIP_EVENTS] }, onEvent, onConnect, onDrop, signal, reason);
   }
 
   /** The image's config (user, exposed ports), or undefined when the engine has no such image. */

@@ -1,11 +1,10 @@
 // The containers of this engine that carry given labels, and their starts and deaths, for
 // the per-node agent: it finds a stack's members on its own node by label (on Swarm, the
 // labels Swarm sets on every task container) instead of by fleet name as `fleet up` does.
-import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import pRetry from 'p-retry';
 import { type EngineAddress } from '../../engine/address.js';
 import { dockerOptions, engineError, resolveAddress } from './engine.js';
+import { followContainerEvents } from './follow-events.js';
 
 export interface LabelledContainer {
   id: string;
@@ -59,52 +58,9 @@ export class LabelledContainers {
    * with backoff; `onConnect` runs on every (re)connection so the caller can re-list.
    */
   async follow(onEvent: (event: ContainerEvent) => void, onConnect: () => void, onDrop: (reason: string) => void, signal: AbortSignal): Promise<void> {
-    while (!signal.aborted) {
-      const stream = await pRetry(async () => (await this.stream.getEvents({ filters: { type: ['container'], label: [...this.selectors], event: ['start', 'die'] } })) as unknown as Readable, {
-        forever: true,
-        minTimeout: 200,
-        maxTimeout: 5_000,
-        signal,
-        onFailedAttempt: (e) => onDrop(e.message),
-      }).catch(() => undefined);
-      if (!stream || signal.aborted) {
-        stream?.destroy();
-        return;
-      }
-      onConnect();
-      await new Promise<void>((resolve) => {
-        let buffer = '';
-        const abort = (): void => {
-          stream.destroy();
-        };
-        signal.addEventListener('abort', abort, { once: true });
-        stream.on('data', (chunk: Buffer) => {
-          buffer += chunk.toString('utf8');
-          let newline: number;
-          while ((newline = buffer.indexOf('\n')) >= 0) {
-            const line = buffer.slice(0, newline).trim();
-            buffer = buffer.slice(newline + 1);
-            if (!line) continue;
-            try {
-              const event = JSON.parse(line) as { Action?: string; status?: string; id?: string; Actor?: { ID?: string } };
-              const action = event.Action ?? event.status;
-              const id = event.Actor?.ID ?? event.id;
-              if ((action === 'start' || action === 'die') && id) onEvent({ action, id });
-            } catch {
-              // A torn line from a dropped stream: the re-list on reconnect covers it.
-            }
-          }
-        });
-        const done = (): void => {
-          signal.removeEventListener('abort', abort);
-          if (!signal.aborted) onDrop('event stream closed');
-          resolve();
-        };
-        stream.once('end', done);
-        stream.once('close', done);
-        stream.once('error', done);
-      });
-      if (!signal.aborted) await new Promise((resolve) => setTimeout(resolve, 200));
-    }
+    const only = ({ action, id }: { action: string; id: string }): void => {
+      if ((action === 'start' || action === 'die') && id) onEvent({ action, id });
+    };
+    await followContainerEvents(this.stream, { label: [...this.selectors], event: ['start', 'die'] }, only, onConnect, onDrop, signal);
   }
 }
