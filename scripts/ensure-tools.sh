@@ -9,6 +9,7 @@
 #   promtool         lints the admin listener's /metrics; its package brings the Prometheus server
 #                    that the metrics test starts to scrape a daemon
 #   keepalived, curl the edge nodes' VRRP recipe (deploy/keepalived) and its check, in test/deploy
+#   h2load           2000 busy clients in front-door's new-client test (test/fleet/e2e)
 set -euo pipefail
 
 # command -> Debian package
@@ -19,6 +20,7 @@ declare -A tools=(
   [promtool]=prometheus
   [keepalived]=keepalived
   [curl]=curl
+  [h2load]=nghttp2-client
 )
 
 missing=()
