@@ -3,20 +3,10 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import t from 'tap';
-import { run } from '../../../src/fleet/cli.js';
+import { fleetInProcess } from '../control/socket/helpers.js';
 
-async function fleet(argv: string[]): Promise<{ code: number; stderr: string; stdout: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const code = await run(argv, { stdin: new PassThrough(), stdout, stderr, env: process.env, colorDepth: 1 });
-  return { code, stderr: err, stdout: out };
-}
+const fleet = fleetInProcess;
 
 t.test('bad flags: one line, a non-zero exit', async (t) => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-agent-flags-'));
