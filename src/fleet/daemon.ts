@@ -235,6 +235,7 @@ export class Daemon {
       this.resyncTimer = setInterval(() => this.controller.request(), this.options.resyncMs);
       this.resyncTimer.unref();
       await this.controller.settle(SETTLE_TIMEOUT_MS);
+      await this.untilServing();
     } catch (error) {
       this.log.error('fleet.start_failed', { error: error instanceof Error ? error : messageOf(error) });
       // What the cleanup could not remove is logged (fleet.cleanup_failed); the start's own error is the one to tell.
@@ -248,6 +249,20 @@ export class Daemon {
       members: this.members.rotation.length,
       workers: this.options.workers,
     });
+  }
+
+  /**
+   * After a change settled, its members still have to pass a health check: waited for while
+   * members keep joining the rotation, for as long as judging one takes (`fall + rise` checks).
+   * A member that is still not serving then is left to the checks and logged.
+   */
+  private async untilServing(): Promise<void> {
+    const { healthIntervalMs, healthTimeoutMs, fall, rise } = this.options;
+    const stallMs = (healthIntervalMs + healthTimeoutMs) * (fall + rise);
+    const desired = this.controller.desired;
+    if (!(await this.members.rotationReaches(desired, stallMs))) {
+      this.log.warn('fleet.not_all_serving', { serving: this.members.rotation.length, desired, waitedMs: stallMs });
+    }
   }
 
   status(): FleetStatus {
@@ -286,6 +301,7 @@ export class Daemon {
     this.log.info('fleet.scale', { from: target - delta, to: target });
     this.controller.scaleTo(target);
     await this.controller.settle(SETTLE_TIMEOUT_MS);
+    await this.untilServing();
     const status = this.status();
     const after = new Set(status.members.map((m) => m.id));
     return {

@@ -7,7 +7,11 @@ export interface HealthConfig {
 }
 
 export interface Health {
-  /** undefined until the first check: a new member enters on its first good check. */
+  /**
+   * undefined until the member is judged: a new member enters on its first good check, and is
+   * down only after `fall` failed ones in a row (nginx may take a moment to listen after its
+   * container starts: one early refusal is not a verdict).
+   */
   up: boolean | undefined;
   successes: number;
   failures: number;
@@ -17,7 +21,9 @@ export const UNKNOWN: Health = { up: undefined, successes: 0, failures: 0 };
 
 export function nextHealth(health: Health, ok: boolean, config: HealthConfig): Health {
   if (health.up === undefined) {
-    return ok ? { up: true, successes: 1, failures: 0 } : { up: false, successes: 0, failures: 1 };
+    if (ok) return { up: true, successes: 1, failures: 0 };
+    const failures = health.failures + 1;
+    return { up: failures >= config.fall ? false : undefined, successes: 0, failures };
   }
   if (ok) {
     const successes = health.successes + 1;

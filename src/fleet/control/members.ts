@@ -191,9 +191,41 @@ export class MemberSet implements Rotation {
     }
   }
 
-  /** Called after every change of the rotation or of the members present. */
-  onChange(listener: () => void): void {
+  /** Called after every change of the rotation or of the members present; returns its removal. */
+  onChange(listener: () => void): () => void {
     this.changeListeners.push(listener);
+    return () => {
+      const at = this.changeListeners.indexOf(listener);
+      if (at >= 0) this.changeListeners.splice(at, 1);
+    };
+  }
+
+  /**
+   * Resolves true once `count` members are in rotation, or false when none joined it for
+   * `stallMs`: a fleet that is still coming up is waited for, one that stopped is not.
+   */
+  rotationReaches(count: number, stallMs: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      let seen = this.rotation.length;
+      let timer: NodeJS.Timeout;
+      const finish = (reached: boolean): void => {
+        clearTimeout(timer);
+        off();
+        resolve(reached);
+      };
+      const arm = (): void => {
+        clearTimeout(timer);
+        timer = setTimeout(() => finish(false), stallMs);
+      };
+      const off = this.onChange(() => {
+        const now = this.rotation.length;
+        if (now >= count) finish(true);
+        else if (now > seen) arm();
+        seen = Math.max(seen, now);
+      });
+      if (seen >= count) finish(true);
+      else arm();
+    });
   }
 
   /** The rotation as a worker receives it: a new version after every change. */
