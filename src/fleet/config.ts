@@ -44,6 +44,11 @@ export const SYSTEMIC_MIN_FAILURES = 5;
 export const SYSTEMIC_SHARE = 0.25;
 /** Engine calls failing within the window that make the engine unhealthy. */
 export const SYSTEMIC_ENGINE_ERRORS = 3;
+/**
+ * An engine that erred has recovered once it answered well for this long since its last error:
+ * replacing resumes then (within the rate), not only when its errors are a window old.
+ */
+export const ENGINE_CALM_MS = 5_000;
 /** A list of the fleet's containers slower than this means an overloaded engine (it takes ~10 ms when calm). */
 export const ENGINE_SLOW_MS = 5_000;
 /**

@@ -5,30 +5,9 @@
 // is away (killed here, as a host crash or an engine without --live-restore would), the
 // daemon must replace them once the engine answers again.
 import t from 'tap';
-import { IMAGE, converged, docker, fleet, get, inspectMembers, lines, requireEngine, up } from './harness.js';
-import { type PrivateEngine, startPrivateEngine } from './private-engine.js';
+import { converged, docker, fleet, get, inspectMembers, lines, onPrivateEngine, up } from './harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function onPrivateEngine(t: Tap): Promise<PrivateEngine | undefined> {
-  if (!(await requireEngine(t))) return undefined;
-  const engine = await startPrivateEngine([IMAGE]);
-  const shared = process.env.DOCKER_HOST;
-  // Everything below (the daemon, docker, the fleet CLI) talks to the private engine.
-  process.env.DOCKER_HOST = engine.host;
-  t.teardown(async () => {
-    if (shared === undefined) delete process.env.DOCKER_HOST;
-    else process.env.DOCKER_HOST = shared;
-    await engine.stop();
-  });
-  return engine;
-}
-
-interface Tap {
-  teardown(fn: () => unknown): void;
-  fail(message: string): void;
-  plan(n: number, comment?: string): void;
-}
 
 t.test('an engine restart with --live-restore: no request fails, and the fleet follows changes again', async (t) => {
   const engine = await onPrivateEngine(t);

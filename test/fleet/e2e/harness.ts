@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import tap from 'tap';
 import { MEMBER_PORT } from '../../../src/fleet/config.js';
 import { type Tap, freePort, requireEngine as requireDocker } from '../../support.js';
+import { type PrivateEngine, startPrivateEngine } from './private-engine.js';
 
 export { freePort };
 
@@ -160,7 +161,7 @@ export function registerCleanup(t: Tap, name: string): void {
   });
 }
 
-export async function startDaemon(name: string, port: number, replicas: number, extra: string[] = []): Promise<Daemon> {
+export async function startDaemon(name: string, port: number, replicas: number, extra: string[] = [], readyMs = 120_000): Promise<Daemon> {
   // Daemons of tests that run at once each get an admin port of their own.
   const adminPort = extra.some((arg) => arg.startsWith('--admin-port') || arg === '--no-admin') ? 0 : await freePort();
   const admin = adminPort ? ['--admin-port', String(adminPort)] : [];
@@ -179,7 +180,7 @@ export async function startDaemon(name: string, port: number, replicas: number, 
       return true;
     })(),
     exited.then(() => false),
-    sleep(120_000).then(() => false),
+    sleep(readyMs).then(() => false),
   ]);
   if (!ready) {
     child.kill('SIGKILL');
@@ -229,4 +230,22 @@ export async function until(condition: () => Promise<boolean>, ms: number): Prom
     await sleep(100);
   }
   return condition();
+}
+
+/**
+ * An engine of the test's own (private-engine.ts), with the member image in it: everything
+ * after this (the daemon, docker, the fleet CLI) talks to it, until the test's teardown
+ * points them back at the shared engine and stops it.
+ */
+export async function onPrivateEngine(t: Tap): Promise<PrivateEngine | undefined> {
+  if (!(await requireEngine(t))) return undefined;
+  const engine = await startPrivateEngine([IMAGE]);
+  const shared = process.env.DOCKER_HOST;
+  process.env.DOCKER_HOST = engine.host;
+  t.teardown(async () => {
+    if (shared === undefined) delete process.env.DOCKER_HOST;
+    else process.env.DOCKER_HOST = shared;
+    await engine.stop();
+  });
+  return engine;
 }

@@ -1,9 +1,11 @@
 // A Docker engine of a test's own, for what would disturb every other test on the shared
-// one: restarting it. Its own socket, data root, exec root and address pool (10.123/16,
+// one: restarting it. Its own socket, data root, exec root and address pool (a free 10.N/16,
 // apart from the shared engine's 172.16/12), no iptables rules, and a default bridge of its
-// own. Two of dockerd's ways delete the host's docker0, which the shared engine needs:
-// `--bridge=none`, and a restart with an address pool and without --live-restore. So it
-// always runs with --live-restore; `outage()` kills the members while it is away instead.
+// own. Engines that run at once (test files in parallel, a bench) each take a second octet
+// no route of the host uses: 10.N.0.0/17 for networks, 10.N.255.1/24 for the bridge. Two of
+// dockerd's ways delete the host's docker0, which the shared engine needs: `--bridge=none`,
+// and a restart with an address pool and without --live-restore. So it always runs with
+// --live-restore; `outage()` kills the members while it is away instead.
 // The stand-in member image is copied into it. `throttle()` holds dockerd and containerd
 // to a share of one CPU with a cgroup v1 quota (a slow engine on purpose, issue 15), undone
 // by the function it returns and by `stop()`.
@@ -54,6 +56,15 @@ async function releaseGroup(dir: string): Promise<void> {
   throw new Error(`cannot remove the cgroup ${dir}: processes still in it`);
 }
 
+/** A second octet N that no address or route of the host uses in 10.N/16, tried in random order. */
+async function freeOctet(): Promise<number> {
+  const { stdout } = await run('sh', ['-c', 'ip -4 route show table all; ip -4 addr']);
+  const used = new Set([...stdout.matchAll(/\b10\.(\d+)\./g)].map((m) => Number(m[1])));
+  const free = Array.from({ length: 64 }, (_, i) => 120 + i).filter((n) => !used.has(n));
+  if (!free.length) throw new Error('no free 10.N/16 for a private engine: 10.120 to 10.183 are all in use');
+  return free[Math.floor(Math.random() * free.length)];
+}
+
 export async function startPrivateEngine(images: string[]): Promise<PrivateEngine> {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-engine-'));
   const socket = path.join(root, 'docker.sock');
@@ -61,8 +72,9 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
   let child: ChildProcess | undefined;
   // A bridge per engine, named after its directory (at most 15 characters).
   const bridge = `fleet${path.basename(root).slice(-8).toLowerCase().replace(/[^a-z0-9]/g, 'x')}`;
+  const octet = await freeOctet();
   await run('ip', ['link', 'add', 'name', bridge, 'type', 'bridge']);
-  await run('ip', ['addr', 'add', '10.124.255.1/24', 'dev', bridge]);
+  await run('ip', ['addr', 'add', `10.${octet}.255.1/24`, 'dev', bridge]);
   await run('ip', ['link', 'set', bridge, 'up']);
   const args = [
     `--host=${host}`,
@@ -72,7 +84,7 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
     `--bridge=${bridge}`,
     '--iptables=false',
     '--ip6tables=false',
-    '--default-address-pool=base=10.123.0.0/16,size=24',
+    `--default-address-pool=base=10.${octet}.0.0/17,size=24`,
     '--live-restore',
   ];
   const docker = async (...dockerArgs: string[]): Promise<string> => (await run('docker', dockerArgs, { env: { ...process.env, DOCKER_HOST: host }, timeout: 120_000, maxBuffer: 64 * 1024 * 1024 })).stdout.trim();

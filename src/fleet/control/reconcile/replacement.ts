@@ -22,6 +22,8 @@ export interface ReplacementConfig {
   systemicShare: number;
   /** Engine errors in the window that make the engine unhealthy. */
   engineErrors: number;
+  /** An unhealthy engine that has answered well for this long since its last error has recovered. */
+  engineCalmMs: number;
   /** An engine whose last list took longer than this is overloaded. */
   engineSlowMs: number;
 }
@@ -41,12 +43,14 @@ export interface ReplacementState {
   failures: readonly number[];
   /** When engine calls failed, within the window. */
   engineErrors: readonly number[];
+  /** Since when the engine has answered well without an error; undefined after an error. */
+  engineOkSince: number | undefined;
   /** How long the engine's last list took. */
   lastListMs: number;
 }
 
 export function initialState(config: ReplacementConfig, now: number): ReplacementState {
-  return { owed: [], tokens: config.burst, refilledAt: now, failures: [], engineErrors: [], lastListMs: 0 };
+  return { owed: [], tokens: config.burst, refilledAt: now, failures: [], engineErrors: [], engineOkSince: now, lastListMs: 0 };
 }
 
 /** The one backoff of the control plane: 0 before any failure, then base, 2·base, 4·base… up to max. */
@@ -71,6 +75,7 @@ export function engineAnswered(state: ReplacementState, now: number, ok: boolean
   return {
     ...state,
     engineErrors: ok ? recent(state.engineErrors, now, config) : [...recent(state.engineErrors, now, config), now],
+    engineOkSince: ok ? (state.engineOkSince ?? now) : undefined,
     lastListMs: listMs ?? state.lastListMs,
   };
 }
@@ -84,7 +89,8 @@ export type SystemicReason = 'failures' | 'engine-errors' | 'engine-slow';
 /** Why replacing is suspended now, or undefined when it is not. */
 export function systemic(state: ReplacementState, now: number, desired: number, config: ReplacementConfig): SystemicReason | undefined {
   if (recent(state.failures, now, config).length >= Math.max(config.systemicMin, Math.ceil(config.systemicShare * desired))) return 'failures';
-  if (recent(state.engineErrors, now, config).length >= config.engineErrors) return 'engine-errors';
+  const calm = state.engineOkSince !== undefined && now - state.engineOkSince >= config.engineCalmMs;
+  if (!calm && recent(state.engineErrors, now, config).length >= config.engineErrors) return 'engine-errors';
   if (state.lastListMs > config.engineSlowMs) return 'engine-slow';
   return undefined;
 }

@@ -21,6 +21,7 @@ const config: ReplacementConfig = {
   systemicMin: 5,
   systemicShare: 0.25,
   engineErrors: 3,
+  engineCalmMs: 5_000,
   engineSlowMs: 5_000,
 };
 
@@ -95,7 +96,13 @@ t.test('what is owed beyond the gap is dropped, the most failed slots first', as
 });
 
 t.test('systemic failure: when and why replacing stops, and that it resumes', async (t) => {
-  const at = (failures: number[], errors: number[] = [], listMs = 0): ReplacementState => ({ ...initialState(config, 0), failures, engineErrors: errors, lastListMs: listMs });
+  const at = (failures: number[], errors: number[] = [], listMs = 0, okSince?: number): ReplacementState => ({
+    ...initialState(config, 0),
+    failures,
+    engineErrors: errors,
+    engineOkSince: errors.length ? okSince : 0,
+    lastListMs: listMs,
+  });
   const cases: { name: string; state: ReplacementState; now: number; desired: number; want: string | undefined }[] = [
     { name: 'one death in a small fleet', state: at([0]), now: 0, desired: 3, want: undefined },
     { name: 'five deaths in a minute', state: at([0, 1, 2, 3, 4]), now: 10, desired: 3, want: 'failures' },
@@ -104,6 +111,8 @@ t.test('systemic failure: when and why replacing stops, and that it resumes', as
     { name: 'five deaths that are over a minute old', state: at([0, 1, 2, 3, 4]), now: 60_005, desired: 3, want: undefined },
     { name: 'three engine errors', state: at([], [0, 10, 20]), now: 30, desired: 3, want: 'engine-errors' },
     { name: 'three engine errors a minute ago', state: at([], [0, 10, 20]), now: 60_021, desired: 3, want: undefined },
+    { name: 'three engine errors, then good answers for 3 s', state: at([], [0, 10, 20], 0, 25), now: 3_025, desired: 3, want: 'engine-errors' },
+    { name: 'three engine errors, then good answers for 5 s: recovered', state: at([], [0, 10, 20], 0, 25), now: 5_025, desired: 3, want: undefined },
     { name: 'a list that took 6 s', state: at([], [], 6_000), now: 0, desired: 3, want: 'engine-slow' },
     { name: 'a list that took 4 s', state: at([], [], 4_000), now: 0, desired: 3, want: undefined },
   ];
@@ -117,6 +126,15 @@ t.test('systemic failure: when and why replacing stops, and that it resumes', as
   const after = decide(during.state, 60_010, 5, 3, config);
   t.equal(after.suspended, undefined, 'a minute later it resumes by itself');
   t.equal(after.start.length, 5, 'and the owed replacements start');
+
+  let erring = initialState(config, 0);
+  for (const at of [0, 100, 200]) erring = engineAnswered(erring, at, false, config);
+  erring = engineAnswered(erring, 8_000, true, config, 20);
+  t.equal(systemic(erring, 8_000, 3, config), 'engine-errors', 'an engine that erred is not trusted on its first good answer');
+  erring = engineAnswered(erring, 10_000, false, config);
+  erring = engineAnswered(erring, 12_000, true, config, 20);
+  t.equal(systemic(erring, 16_000, 3, config), 'engine-errors', 'a new error starts its calm period again');
+  t.equal(systemic(erring, 17_000, 3, config), undefined, 'five seconds of good answers since the last error end it');
 
   let slow = engineAnswered(initialState(config, 0), 0, true, config, 8_000);
   t.equal(decide(failed(slow, 0, 0, config), 5_000, 1, 3, config).suspended, 'engine-slow', 'a slow engine suspends replacing');
