@@ -2,7 +2,9 @@
 // dockerd and containerd are held to BENCH_STORM_CPU % of one core by a cgroup v1 quota, beside
 // what the engine alone needs for N containers (`docker run -d`, 4 at a time). Per side: time
 // to serving, replacements the daemon logged, and the engine's own events for the run: kills
-// with signal 9, deaths with exit 137, container starts. Optionally the build before this
+// with signal 9, deaths with exit 137, container starts; the engine's CPU seconds over the up
+// (dockerd, containerd, and the shims of the members running at the end) and the host's peak
+// 1-minute load average. Optionally the build before this
 // change (BENCH_OLD_BIN) runs after the new one, on the same engine, same quota.
 //
 // Environment: BENCH_STORM_SIZE (50), BENCH_STORM_CPU (10; 0: no quota), BENCH_STORM_MAX_S (600:
@@ -88,12 +90,24 @@ async function engineAlone() {
   return ms;
 }
 
+/** The host's highest 1-minute load average from now until stopped, sampled every second. */
+function peakLoad() {
+  let peak = os.loadavg()[0];
+  const timer = setInterval(() => (peak = Math.max(peak, os.loadavg()[0])), 1000);
+  return () => {
+    clearInterval(timer);
+    return Math.max(peak, os.loadavg()[0]);
+  };
+}
+
 async function runSide(label, bin) {
   const side = makeSide({ label, bin });
   const name = `storm-${label}`;
   await slow();
   const unbusy = BUSY ? busyLoops() : () => {};
   const events = followEvents();
+  const cpuBefore = await engine.cpuSeconds();
+  const load = peakLoad();
   let replacements = 0;
   let suppressed = 0;
   let result;
@@ -116,10 +130,13 @@ async function runSide(label, bin) {
     result = { converged: false, ms: undefined, error: String(error.message).slice(0, 200) };
   }
   unbusy();
+  const cpuAfter = await engine.cpuSeconds();
+  const cpu = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, cpuAfter[k] - cpuBefore[k]]));
+  const peak = load();
   const counted = events.stop();
   await fast();
   await down(name);
-  return { side: label, ...result, replacements, suppressed, ...counted };
+  return { side: label, ...result, replacements, suppressed, ...counted, cpu, peak };
 }
 
 try {
@@ -140,8 +157,21 @@ try {
   console.log(`fleet up --replicas ${SIZE}, engine at ${CPU || 100}% of a core${BUSY ? ', both cores busy' : ''}; engine alone: ${alone ? s(alone) + ' s' : 'not measured'}`);
   console.log(
     table(
-      ['side', 'converged', 'to serving (s)', 'replacements', 'suppressed logs', 'container starts', 'kill -9', 'exit 137'],
-      rows.map((r) => [r.side, r.converged ? 'yes' : `no (${r.error})`, s(r.ms), r.replacements, r.suppressed, r.starts, r.kill9, r.exit137]),
+      ['side', 'converged', 'to serving (s)', 'replacements', 'suppressed logs', 'container starts', 'kill -9', 'exit 137', 'dockerd CPU (s)', 'containerd CPU (s)', 'shims CPU (s)', 'peak load'],
+      rows.map((r) => [
+        r.side,
+        r.converged ? 'yes' : `no (${r.error})`,
+        s(r.ms),
+        r.replacements,
+        r.suppressed,
+        r.starts,
+        r.kill9,
+        r.exit137,
+        r.cpu.dockerd.toFixed(1),
+        r.cpu.containerd.toFixed(1),
+        r.cpu.shims.toFixed(1),
+        r.peak.toFixed(1),
+      ]),
     ),
   );
 } finally {

@@ -27,6 +27,8 @@ export interface PrivateEngine {
   docker(...args: string[]): Promise<string>;
   /** dockerd's and containerd's pids, as they run now. */
   pids(): Promise<number[]>;
+  /** CPU seconds used so far by dockerd, containerd and the container shims alive now (user + system, children reaped included). */
+  cpuSeconds(): Promise<{ dockerd: number; containerd: number; shims: number }>;
   /** Holds dockerd and containerd (and the shims they start) to `percent` of one CPU; resolves with the undo. */
   throttle(percent: number): Promise<() => Promise<void>>;
   stop(): Promise<void>;
@@ -54,6 +56,14 @@ async function releaseGroup(dir: string): Promise<void> {
     }
   }
   throw new Error(`cannot remove the cgroup ${dir}: processes still in it`);
+}
+
+/** A process's CPU time in seconds: user and system, its own and its reaped children's (/proc/PID/stat, 100 ticks a second). */
+function processSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command (which may hold spaces) start at the state, field 3.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return [11, 12, 13, 14].reduce((sum, i) => sum + Number(fields[i]), 0) / 100;
 }
 
 /** A second octet N that no address or route of the host uses in 10.N/16, tried in random order. */
@@ -112,6 +122,20 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
     if (proc.exitCode === null) proc.kill('SIGKILL');
   };
 
+  const cpuSeconds = async (): Promise<{ dockerd: number; containerd: number; shims: number }> => {
+    const [dockerd, containerd] = await pids();
+    const address = `-address ${path.join(root, 'exec', 'containerd', 'containerd.sock')}`;
+    let shims = 0;
+    for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+      try {
+        if (fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').includes(address)) shims += processSeconds(Number(pid));
+      } catch {
+        // Gone meanwhile.
+      }
+    }
+    return { dockerd: processSeconds(dockerd), containerd: processSeconds(containerd), shims };
+  };
+
   let group: string | undefined;
   const pids = async (): Promise<number[]> => {
     const dockerd = child?.pid;
@@ -148,6 +172,7 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
     host,
     docker,
     pids,
+    cpuSeconds,
     throttle,
     async outage(meanwhile) {
       await halt();
