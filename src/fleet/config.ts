@@ -28,7 +28,7 @@ export const DEFAULT_REPLACE_AFTER_MS = 30_000;
 export const START_PERIOD_MS = 60_000;
 /**
  * A container created and not started yet is on its way this long; older, it is a leftover. An
- * engine held to 10% of a core takes tens of seconds per start with 16 in flight.
+ * engine held to 10% of a core takes tens of seconds per start.
  */
 export const CREATED_GRACE_SECONDS = 300;
 /** A replacement's backoff: 1 s after its slot's first failure, doubling, at most 60 s (CrashLoopBackOff's shape, shorter). */
@@ -53,9 +53,12 @@ export const ENGINE_CALM_MS = 5_000;
 export const ENGINE_SLOW_MS = 5_000;
 /**
  * Engine calls in flight at once, per kind: fleet's load on dockerd cannot grow with its
- * troubles. Starts: 100 start as fast 16 at a time as 100 at once (bench/engine-starts.mjs).
+ * troubles. Starts: on a calm engine 100 start as fast 4 at a time as 16 or 100 at once
+ * (bench/engine-starts.mjs); on an engine short of CPU the starts in flight share it, so with
+ * 16 at once the first finished only after every one of them had most of its work done (no
+ * member came up for 120 s, and `up` gave up), where 4 at once finish one after another.
  */
-export const ENGINE_CONCURRENCY = { starts: 16, removals: 16, execs: 8, inspects: 4 } as const;
+export const ENGINE_CONCURRENCY = { starts: 4, removals: 16, execs: 8, inspects: 4 } as const;
 /** How long the engine may take to open a member's list session (the reader's ready line is timed apart). */
 export const SESSION_OPEN_TIMEOUT_MS = 60_000;
 /** Health probes in flight at once (HTTP to members, not the engine, but under the same load). */

@@ -125,9 +125,8 @@ const LIST_WAIT_MS = 5_000;
 export const EXIT_GRACE_MS = 2_000;
 
 /**
- * Member starts in flight at once. The engine starts 100 members as fast 4 or 16 at a time
- * as 100 at once (20.0, 21.7 and 18.5 s here, bench/engine-starts.mjs), but 250 at once queue
- * in dockerd past the client's 30 s timeout and fail ("socket hang up").
+ * Member starts in flight at once (config.ts says why 4). 250 at once queue in dockerd past the
+ * client's 30 s timeout and fail ("socket hang up").
  */
 const MAX_CONCURRENT_STARTS = ENGINE_CONCURRENCY.starts;
 
