@@ -4,7 +4,7 @@
 // worker, summed in RequestTotals, and are exported from there.
 import { Counter, Gauge, Histogram, type Metric, Registry, collectDefaultMetrics } from 'prom-client';
 import { CODE_CLASSES, DURATION_BUCKETS, type RequestFigures } from '../data/request-stats.js';
-import type { WorkerStatus } from '../control/socket/protocol.js';
+import type { WorkerStatus } from '../control/types.js';
 import { RequestTotals } from './request-totals.js';
 
 /** What the metrics read of the daemon at each scrape. */

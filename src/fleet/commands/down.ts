@@ -1,7 +1,7 @@
 import { Command } from 'clipanion';
 import { call } from '../control/socket/client.js';
 import { ControlChannelError, NoDaemonError } from '../control/socket/errors.js';
-import type { DownResult } from '../control/socket/protocol.js';
+import type { DownResult } from '../control/types.js';
 import { FleetError } from '../errors.js';
 import { loadDaemon } from '../load-daemon.js';
 import type { FleetContext } from './context.js';

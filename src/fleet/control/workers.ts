@@ -11,7 +11,7 @@ import { listenError } from '../listen-error.js';
 import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
 import type { RequestFigures } from '../data/request-stats.js';
 import type { MemberSet } from './members.js';
-import type { WorkerStatus } from './socket/protocol.js';
+import type { WorkerStatus } from './types.js';
 
 export interface WorkerPoolOptions {
   count: number;
