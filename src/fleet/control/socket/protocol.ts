@@ -10,7 +10,7 @@ import type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementSt
 export type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementStatus, ScaleResult, WorkerStatus };
 
 export interface ScaleRequest {
-  /** Members to add (positive) or remove (negative). */
+  /** Members to add (positive) or remove (negative), never 0: checked here, once, for every caller of the socket. */
   delta: number;
 }
 
@@ -52,8 +52,17 @@ const answer = { extra: t.isUnknown() };
 const noFields = t.isObject({});
 const isEmpty = t.makeValidator<unknown, Empty>({ test: (value, state): value is Empty => noFields(value, state) });
 
+// A scale of 0 changes nothing and would only wait for a settle: refused with the other bad bodies.
+const isNonZero = t.makeValidator<number, number>({
+  test: (value, state): value is number => {
+    if (value !== 0) return true;
+    state?.errors?.push(`${state.p ?? '.'}: expected a number of members other than 0 (got 0)`);
+    return false;
+  },
+});
+
 const isScaleRequest: t.StrictValidator<unknown, ScaleRequest> = t.isObject({
-  delta: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(-MAX_REPLICAS, MAX_REPLICAS)]),
+  delta: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(-MAX_REPLICAS, MAX_REPLICAS), isNonZero]),
 });
 
 const isMemberStatus: t.StrictValidator<unknown, MemberStatus> = t.isObject(
