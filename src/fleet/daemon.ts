@@ -36,8 +36,9 @@ import { Engine } from './docker/engine.js';
 import { ensureMemberImage } from './docker/member-image.js';
 import { removeFleet } from './docker/teardown.js';
 import { FleetError, messageOf } from './errors.js';
-import { socketPath } from './names.js';
+import { shortId, socketPath } from './names.js';
 import { ChangeRecorder, recordingEngine } from './use-cases/changes.js';
+import { stopGrace } from './use-cases/down.js';
 import { untilServing } from './use-cases/serving.js';
 import { UseCases } from './use-cases/use-cases.js';
 
@@ -99,7 +100,7 @@ export class Daemon {
     const metrics = this.metrics;
     const members = new MemberSet({ rise: options.rise, fall: options.fall }, (t) => {
       const member = members.get(t.id);
-      log.info('member.state', { member: member?.name ?? t.id.slice(0, 12), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
+      log.info('member.state', { member: member?.name ?? shortId(t.id), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
       // Out of rotation for its health (a death is counted as a replacement instead).
       if (t.from === 'up' && t.to === 'down' && (t.cause === 'active' || t.cause === 'passive')) metrics.ejected(t.cause);
     });
@@ -177,7 +178,7 @@ export class Daemon {
       members: () => members.list(),
       desired: () => controller.desired,
       workers: () => workers.status(),
-      generation: () => lists.current?.generation ?? 0,
+      generation: () => lists.current?.generation,
       replacement: () => controller.replacement(),
     });
 
@@ -189,8 +190,7 @@ export class Daemon {
         stopControl: () => this.stopControl(),
         members,
         workers,
-        // Healthy members stop gracefully; one that fails its checks would only burn the grace period.
-        removeFleet: () => removeFleet(this.engine, options.name, (id) => (members.get(id)?.health.up === false ? 0 : MEMBER_STOP_GRACE_SECONDS)),
+        removeFleet: () => removeFleet(this.engine, options.name, (id) => stopGrace(members.get(id))),
         log,
       },
       workers,
@@ -246,7 +246,7 @@ export class Daemon {
       const adopted = (await this.engine.listMembers(name)).filter((c) => c.running);
       this.logLimits();
       this.log.info('fleet.starting', { fleet: name, network: network.name, created: network.created, adopting: adopted.length, desired: this.options.replicas, workers: this.options.workers });
-      for (const c of adopted) this.log.info('member.adopted', { member: c.name, ip: c.ip, id: c.id.slice(0, 12) });
+      for (const c of adopted) this.log.info('member.adopted', { member: c.name, ip: c.ip, id: shortId(c.id) });
       this.checker.start();
       void this.engine.follow(
         name,

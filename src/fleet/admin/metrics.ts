@@ -12,7 +12,8 @@ export interface MetricsSource {
   members(): readonly { name: string; ip: string; state: string; inflight: number }[];
   desired(): number;
   workers(): readonly WorkerStatus[];
-  generation(): number;
+  /** The current list's generation; undefined before the first list (0). */
+  generation(): number | undefined;
   /** Replacing: suspended (failures are systemic) or not, and replacements waiting. */
   replacement?(): { suspended: string | undefined; held: number };
 }
@@ -48,7 +49,7 @@ class Computed {
   reset(): void {}
 }
 
-const NOTHING: MetricsSource = { members: () => [], desired: () => 0, workers: () => [], generation: () => 0 };
+const NOTHING: MetricsSource = { members: () => [], desired: () => 0, workers: () => [], generation: () => undefined };
 
 export class FleetMetrics {
   readonly registry = new Registry();
@@ -165,7 +166,7 @@ export class FleetMetrics {
       help: 'The generation of the current member list',
       registers,
       collect() {
-        this.set(read().generation());
+        this.set(read().generation() ?? 0);
       },
     });
     new Gauge({

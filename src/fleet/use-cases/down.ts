@@ -3,7 +3,7 @@
 // more), every member leaves the rotation, the workers finish what is in flight (bounded),
 // and only then do the members and the network go.
 import type { Logger } from '../../log.js';
-import { WORKER_STOP_MS } from '../config.js';
+import { MEMBER_STOP_GRACE_SECONDS, WORKER_STOP_MS } from '../config.js';
 import type { DownResult } from '../control/types.js';
 import { messageOf } from '../errors.js';
 
@@ -16,6 +16,11 @@ export interface DownSources {
   /** Removes the fleet's containers and network from Docker. */
   removeFleet(): Promise<DownResult>;
   log: Logger;
+}
+
+/** How long a member gets to stop: a healthy one finishes gracefully; one that fails its checks would only burn the grace period. */
+export function stopGrace(member: { health: { up: boolean | undefined } } | undefined): number {
+  return member?.health.up === false ? 0 : MEMBER_STOP_GRACE_SECONDS;
 }
 
 /** Stops the fleet and removes its containers and network; throws when Docker kept some of them. */

@@ -6,7 +6,9 @@ import { PassThrough } from 'node:stream';
 import { Logger } from '../../../src/log.js';
 import { MemberSet } from '../../../src/fleet/control/members.js';
 import { ChangeRecorder } from '../../../src/fleet/use-cases/changes.js';
+import { stopGrace } from '../../../src/fleet/use-cases/down.js';
 import { UseCases } from '../../../src/fleet/use-cases/use-cases.js';
+import { MEMBER_STOP_GRACE_SECONDS } from '../../../src/fleet/config.js';
 
 function fleet(removal: () => Promise<{ removedContainers: number; removedNetwork: boolean }>) {
   const steps: string[] = [];
@@ -62,4 +64,14 @@ t.test('status and reload before any down', async (t) => {
   t.match(useCases.status(), { name: 'f', desired: 1, members: [{ id: 'a', name: 'm-a', inSync: true, session: 'open' }], replacement: { suspended: null, since: null, held: 0 } }, 'the status');
   t.same(await useCases.reload(), { workers: [] }, 'a reload answers the workers');
   t.same(steps, ['reload']);
+});
+
+t.test('a member that fails its checks gets no grace to stop', async (t) => {
+  const cases: [string, { health: { up: boolean | undefined } } | undefined, number][] = [
+    ['healthy', { health: { up: true } }, MEMBER_STOP_GRACE_SECONDS],
+    ['not checked yet', { health: { up: undefined } }, MEMBER_STOP_GRACE_SECONDS],
+    ['unknown to the control plane', undefined, MEMBER_STOP_GRACE_SECONDS],
+    ['failing its checks', { health: { up: false } }, 0],
+  ];
+  for (const [what, member, want] of cases) t.equal(stopGrace(member), want, what);
 });
