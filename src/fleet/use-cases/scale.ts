@@ -24,6 +24,13 @@ export interface ScaleSources {
  * a member that died meanwhile and its replacement are not reported as removed and added.
  * A removed member is described as it was before the change, an added one as it is once the
  * change settled (one that is gone again by then is not reported).
+ *
+ * Scoped to this change: only starts begun after `scaleTo`, at most `delta` of them (or
+ * `-delta` removals), and no removal of a member the controller is replacing. The controller
+ * does not yet say which of its starts is a replacement's, so the recorder takes the start
+ * that follows a decided replacement for it (the controller starts owed replacements first
+ * in a pass); once the controller's settle reports the ids it started and removed for a
+ * change, they replace the recorder here.
  */
 export async function scale(s: ScaleSources, delta: number): Promise<ScaleResult> {
   const from = s.controller.desired;
