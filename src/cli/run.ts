@@ -3,11 +3,18 @@
 // unknown flag reads `Error: unknown flag: --x` followed by the command's usage, like
 // cobra's CLIs. Exit codes: 0 done, 1 the user's or the environment's failure found while
 // running, 2 a bad command line, 70 a bug.
-import { type BaseContext, type Cli, type Command, UsageError } from 'clipanion';
+//
+// Failures are told apart by their kind, never by clipanion's English: a command line that
+// fits no command is an UnknownSyntaxError or AmbiguousSyntaxError (which flag is wrong is
+// read from the command's own definition), a flag's value that fails its validator is the
+// UsageError clipanion throws while binding, a cross-flag rule (a command's static schema)
+// is checked here, and whatever the command throws is a UsageError (its message is the
+// user's), or a bug.
+import { type BaseContext, type Cli, type Command, type CommandClass, type Definition, UsageError } from 'clipanion';
+import { AmbiguousSyntaxError, UnknownSyntaxError } from 'clipanion/lib/errors.js';
+import * as t from 'typanion';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, bug: 70 } as const;
-
-const SCHEMA_PREFIX = 'Invalid option schema: ';
 
 /**
  * A UsageError, from this bundle's clipanion or another's: fleet's daemon is a bundle of its
@@ -31,12 +38,6 @@ export interface RunOptions {
   isUserError?: (error: unknown) => boolean;
   /** The variable that, when set, adds a bug's stack trace. */
   debugEnv: string;
-}
-
-interface ParseError {
-  name: string;
-  message: string;
-  candidates?: { usage: string; reason: string | null }[];
 }
 
 /** One line: clipanion's multi-line validation reports are folded. */
@@ -63,32 +64,88 @@ export function joinNegativeValues(argv: readonly string[]): string[] {
 }
 
 // clipanion speaks of the name it bound (`--max-tags`); say what the user typed, on one
-// line, starting in lower case as the other messages do.
+// line. A repeatable flag's validator names the item (`--prefix[1]`): the flag is enough.
 function retype(message: string, typed: ReadonlyMap<string, string>): string {
   let out = oneLine(message);
   typed.forEach((name, bindable) => {
     out = out.split(bindable).join(name);
   });
-  // A repeatable flag's validator names the item (`--prefix[1]`): the flag is enough.
-  return out.replace(/^Invalid value/, 'invalid value').replace(/(--[\w-]+)\[\d+\]/g, '$1');
+  return out.replace(/(--[\w-]+)\[\d+\]/g, '$1');
 }
 
-function parseErrorText(cli: Cli<BaseContext>, options: RunOptions, error: ParseError, typed: ReadonlyMap<string, string>): string {
-  const candidates = error.candidates ?? [];
-  for (const candidate of candidates) {
-    const unknown = /^(?:Unsupported|Invalid) option name \("(.+)"\)/.exec(candidate.reason ?? '');
-    if (unknown && options.path) {
-      return `Error: unknown flag: ${retype(unknown[1].split('=')[0], typed)}\n${options.unknownFlagHelp(options.path, candidate.usage)}`;
+/** Starts in lower case, as every other message does. */
+function lowerFirst(message: string): string {
+  return message.charAt(0).toLowerCase() + message.slice(1);
+}
+
+/** A command's flags, from its definition (`--count #0` takes a value, `--json` does not). */
+function flagsOf(definition: Definition): { values: Set<string>; switches: Set<string> } {
+  const values = new Set<string>();
+  const switches = new Set(['-h', '--help']);
+  for (const option of definition.options) {
+    const [names, arity] = option.definition.split(' ');
+    for (const name of names.split(',')) {
+      if (arity !== undefined) values.add(name);
+      else switches.add(name).add(`--no-${name.replace(/^--/, '')}`);
     }
-    const missing = /^Not enough arguments to option (\S+?)\.?$/.exec(candidate.reason ?? '');
-    if (missing) return `Error: flag needs an argument: ${retype(missing[1], typed)}\n`;
   }
+  return { values, switches };
+}
+
+type FlagProblem = { kind: 'unknown' | 'no-value'; flag: string };
+
+const looksLikeFlag = (token: string | undefined): boolean => token !== undefined && /^--?[A-Za-z]/.test(token);
+
+/** The first flag of `argv` the command does not have, or that lacks its value. */
+function flagProblem(argv: readonly string[], definition: Definition): FlagProblem | undefined {
+  const { values, switches } = flagsOf(definition);
+  for (let i = 0; i < argv.length; i++) {
+    const token = argv[i];
+    if (token === '--') return undefined;
+    if (!looksLikeFlag(token)) continue;
+    const eq = token.indexOf('=');
+    const flag = eq === -1 ? token : token.slice(0, eq);
+    if (values.has(flag)) {
+      if (eq !== -1) continue;
+      if (i + 1 >= argv.length || looksLikeFlag(argv[i + 1])) return { kind: 'no-value', flag };
+      i++;
+    } else if (!switches.has(flag) || eq !== -1) return { kind: 'unknown', flag };
+  }
+  return undefined;
+}
+
+// A command line that fits no command: an unknown command, an unknown flag (then the
+// command's usage), a flag without its value, or clipanion's own reason for anything else.
+function syntaxErrorText(cli: Cli<BaseContext>, options: RunOptions, error: UnknownSyntaxError | AmbiguousSyntaxError, argv: readonly string[], typed: ReadonlyMap<string, string>): string {
   const name = cli.binaryName;
-  if (options.path && !cli.definitions().some((d) => d.path === `${name} ${options.path}`)) {
-    return `Error: unknown command "${options.path}" for "${name}"\nRun "${name} --help" for usage.\n`;
+  if (options.path !== undefined) {
+    const definition = cli.definitions().find((d) => d.path === `${name} ${options.path}`);
+    if (!definition) return `Error: unknown command "${options.path}" for "${name}"\nRun "${name} --help" for usage.\n`;
+    const problem = flagProblem(argv, definition);
+    if (problem?.kind === 'unknown') {
+      // The candidate's usage line names the command's flags; the definition's names only the command.
+      const candidates = error instanceof UnknownSyntaxError ? error.candidates : [];
+      const usage = candidates.find((c) => c.usage === definition.path || c.usage.startsWith(`${definition.path} `))?.usage ?? definition.usage;
+      return `Error: unknown flag: ${retype(problem.flag, typed)}\n${options.unknownFlagHelp(options.path, usage)}`;
+    }
+    if (problem?.kind === 'no-value') return `Error: flag needs an argument: ${retype(problem.flag, typed)}\n`;
   }
-  const reason = candidates.find((c) => c.reason)?.reason ?? error.message.split('\n')[0];
-  return `Error: ${retype(reason, typed)}\n`;
+  const reason = error instanceof UnknownSyntaxError ? error.candidates.find((c) => c.reason)?.reason : undefined;
+  return `Error: ${retype(reason ?? error.message.split('\n')[0], typed)}\n`;
+}
+
+/** A command's cross-flag rules (its static schema), checked as clipanion's validateAndExecute would; the problems, or none. */
+function schemaProblems(command: Command<BaseContext>): string[] {
+  const rules = (command.constructor as CommandClass<BaseContext>).schema;
+  if (!rules) return [];
+  const errors: string[] = [];
+  const coercions: t.Coercion[] = [];
+  if (t.applyCascade(t.isDict(t.isUnknown()), rules)(command, { errors, coercions })) {
+    for (const [, apply] of coercions) apply();
+    return [];
+  }
+  // Each reads `path: problem`; a rule over the whole command has the path `.`.
+  return errors.map((e) => e.replace(/^\.: /, ''));
 }
 
 export async function runCli(cli: Cli<BaseContext>, argv: readonly string[], context: BaseContext, options: RunOptions): Promise<number> {
@@ -108,14 +165,21 @@ export async function runCli(cli: Cli<BaseContext>, argv: readonly string[], con
   try {
     command = cli.process(normalized, context);
   } catch (error) {
-    const e = error as ParseError;
-    if (e.name === 'UnknownSyntaxError' || e.name === 'AmbiguousSyntaxError') context.stderr.write(parseErrorText(cli, options, e, typed));
-    else context.stderr.write(`Error: ${retype(e.message, typed)}\n`);
+    if (error instanceof UnknownSyntaxError || error instanceof AmbiguousSyntaxError) context.stderr.write(syntaxErrorText(cli, options, error, normalized, typed));
+    // A flag's value its validator refused (`Invalid value for --x: …`).
+    else if (error instanceof UsageError) context.stderr.write(`Error: ${lowerFirst(retype(error.message, typed))}\n`);
+    else context.stderr.write(`Error: ${retype(error instanceof Error ? error.message : String(error), typed)}\n`);
     return EXIT.usage;
   }
   if (command.help) {
     context.stdout.write(cli.usage(command, { detailed: true }));
     return EXIT.ok;
+  }
+  // A cross-flag rule is a bad command line like any other.
+  const problems = schemaProblems(command);
+  if (problems.length > 0) {
+    context.stderr.write(`Error: ${retype(problems.join('; '), typed)}\n`);
+    return EXIT.usage;
   }
   // What clipanion's own run() hands a command; the help and version builtins use it.
   command.cli = {
@@ -132,13 +196,8 @@ export async function runCli(cli: Cli<BaseContext>, argv: readonly string[], con
     usage: (target, opts) => cli.usage(target, opts),
   };
   try {
-    return (await command.validateAndExecute()) ?? EXIT.ok;
+    return (await command.execute()) ?? EXIT.ok;
   } catch (error) {
-    // A cross-flag rule (a command's static schema) is a bad command line like any other.
-    if (isUsageError(error) && error.message.startsWith(SCHEMA_PREFIX)) {
-      context.stderr.write(`Error: ${retype(error.message.slice(SCHEMA_PREFIX.length), typed)}\n`);
-      return EXIT.usage;
-    }
     if (isUsageError(error) || options.isUserError?.(error)) {
       context.stderr.write(`Error: ${retype((error as Error).message, typed)}\n`);
       return EXIT.failed;

@@ -88,6 +88,15 @@ export const MAX_ATTEMPTS = 3;
 /** Open files the daemon keeps for itself (Docker, members' health checks, logs) before sizing client connections. */
 export const RESERVED_FILES = 1_024;
 
+/** A member stopped on purpose (a removal, `fleet down`) gets this long after SIGQUIT; one failing its checks gets none. */
+export const MEMBER_STOP_GRACE_SECONDS = 10;
+/** A pass of the control loop runs this long after the first trigger of a burst. */
+export const RECONCILE_COALESCE_MS = 20;
+/** What the health checks ask of each member (images/nginx answers it). */
+export const HEALTH_PATH = '/healthz';
+/** After `fleet down` is done, the control socket stays this long so its caller hears the answer. */
+export const DOWN_ANSWER_MS = 50;
+
 /** How long the daemon waits for a change (start, add, remove) to settle before it gives up. */
 export const SETTLE_TIMEOUT_MS = 120_000;
 /** How long `fleet status` waits: the daemon answers it from memory. */
@@ -139,6 +148,10 @@ export const MAX_WORKERS = 64;
 export const WORKER_HANG_MS = 3_000;
 /** On shutdown, the workers' requests in flight may take this long before the members go. */
 export const WORKER_STOP_MS = 5_000;
+/** A bug nobody caught: the primary stops in order for at most this long, then exits with BUG_EXIT_CODE (a worker exits with it too). */
+export const BUG_STOP_MS = WORKER_STOP_MS + 2_000;
+/** EX_SOFTWARE: the exit of a process that found a bug in itself. */
+export const BUG_EXIT_CODE = 70;
 /** The balancer's connect timeout is the health timeout, never below this. */
 export const MIN_CONNECT_TIMEOUT_MS = 250;
 

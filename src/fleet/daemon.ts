@@ -1,32 +1,46 @@
 // The fleet daemon's primary process: the control plane (Docker, the control loop, health
 // checks, the list sessions, the control socket) and the keeper of the balancer's worker
-// processes, the data plane. This file only wires them together; start() either brings
-// all of it up or leaves nothing behind.
-import fs from 'node:fs';
-import path from 'node:path';
+// processes, the data plane. This file only wires them together and brings them up in
+// order; what the fleet can be asked (status, scale, reload, down) lives in use-cases/.
+// start() either brings all of it up or leaves nothing behind.
 import type { Logger } from '../log.js';
 import { dashboardPage } from './admin/dashboard.js';
 import { EventFeed } from './admin/feed.js';
 import { LogFeed } from './admin/log-feed.js';
 import { FleetMetrics } from './admin/metrics.js';
 import { AdminServer } from './admin/server.js';
-import { DEFAULT_MAX_CONNECTIONS, MAX_ATTEMPTS, MAX_REPLICAS, MEMBER_PORT, type MemberLimits, SETTLE_TIMEOUT_MS, MIN_CONNECT_TIMEOUT_MS, WORKER_HANG_MS, WORKER_STOP_MS } from './config.js';
+import {
+  HEALTH_PATH,
+  MAX_ATTEMPTS,
+  MEMBER_PORT,
+  MEMBER_STOP_GRACE_SECONDS,
+  type MemberLimits,
+  MIN_CONNECT_TIMEOUT_MS,
+  RECONCILE_COALESCE_MS,
+  SETTLE_TIMEOUT_MS,
+  WORKER_HANG_MS,
+  WORKER_STOP_MS,
+} from './config.js';
 import { HealthChecker } from './control/checker.js';
+import { type ConnectionShare, shareConnections } from './control/connection-limits.js';
 import { routeEvent } from './control/events.js';
 import { ListDistributor } from './control/lists/distributor.js';
-import { type Member, MemberSet } from './control/members.js';
+import { MemberSet } from './control/members.js';
 import { Controller } from './control/reconcile/controller.js';
-import type { DownResult, FleetStatus, MemberStatus, ReloadResult, ScaleResult } from './control/socket/protocol.js';
 import { ControlServer, socketAnswers } from './control/socket/server.js';
 import { WorkerPool } from './control/workers.js';
 import type { UpstreamLimits } from './data/balancer.js';
 import type { ClientLimits } from './data/client-limits.js';
-import { connectionBudget, openFilesLimit } from './data/open-files.js';
+import { type FileLimit, openFilesLimit } from './data/open-files.js';
 import { Engine } from './docker/engine.js';
 import { ensureMemberImage } from './docker/member-image.js';
 import { removeFleet } from './docker/teardown.js';
 import { FleetError, messageOf } from './errors.js';
-import { socketPath } from './names.js';
+import { shortId, socketPath } from './names.js';
+import { ChangeRecorder, recordingEngine } from './use-cases/changes.js';
+import { stopGrace } from './use-cases/down.js';
+import { untilServing } from './use-cases/serving.js';
+import { UseCases } from './use-cases/use-cases.js';
 
 export interface DaemonOptions {
   name: string;
@@ -62,70 +76,47 @@ export interface DaemonOptions {
   accessLog?: string;
 }
 
-/** The worker bundle: beside this one (dist/), unless FLEET_WORKER_SCRIPT names another. */
-function workerScript(): string {
-  if (process.env.FLEET_WORKER_SCRIPT) return process.env.FLEET_WORKER_SCRIPT;
-  const here = process.argv[1] ? path.dirname(fs.realpathSync(process.argv[1])) : process.cwd();
-  return path.join(here, 'fleet-worker.cjs');
-}
-
 export class Daemon {
   readonly engine = new Engine();
   readonly members: MemberSet;
-  readonly checker: HealthChecker;
-  readonly controller: Controller;
-  readonly lists: ListDistributor;
   readonly workers: WorkerPool;
-  readonly metrics: FleetMetrics;
+  readonly metrics = new FleetMetrics();
+  /** What the fleet can be asked: status, scale, reload, down. */
+  readonly useCases: UseCases;
+  private readonly checker: HealthChecker;
+  private readonly lists: ListDistributor;
+  private readonly controller: Controller;
   private readonly admin: AdminServer | undefined;
   private readonly control: ControlServer;
   private readonly events = new AbortController();
   private resyncTimer: NodeJS.Timeout | undefined;
-  private shuttingDown: Promise<DownResult> | undefined;
-  private exitHook: (() => void) | undefined;
-  private readonly limitsInForce: () => void;
+  private readonly connections: ConnectionShare;
+  private readonly files: FileLimit | undefined;
 
   constructor(
     readonly options: DaemonOptions,
     private readonly log: Logger,
   ) {
-    this.metrics = new FleetMetrics({
-      members: () => this.members.list(),
-      desired: () => this.controller.desired,
-      workers: () => this.workers.status(),
-      generation: () => this.lists.current?.generation ?? 0,
-      replacement: () => this.controller.replacement(),
-    });
-    this.members = new MemberSet({ rise: options.rise, fall: options.fall }, (t) => {
-      const member = this.members.get(t.id);
-      log.info('member.state', { member: member?.name ?? t.id.slice(0, 12), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
+    const metrics = this.metrics;
+    const members = new MemberSet({ rise: options.rise, fall: options.fall }, (t) => {
+      const member = members.get(t.id);
+      log.info('member.state', { member: member?.name ?? shortId(t.id), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
       // Out of rotation for its health (a death is counted as a replacement instead).
-      if (t.from === 'up' && t.to === 'down' && (t.cause === 'active' || t.cause === 'passive')) this.metrics.ejected(t.cause);
+      if (t.from === 'up' && t.to === 'down' && (t.cause === 'active' || t.cause === 'passive')) metrics.ejected(t.cause);
     });
+    this.members = members;
 
-    // The connection limit is the fleet's; each worker takes its share, within its own
-    // descriptors (a process each, two descriptors per connection).
-    const files = openFilesLimit();
-    const asked = options.client.maxConnections ?? DEFAULT_MAX_CONNECTIONS;
-    const maxConnections = connectionBudget(Math.ceil(asked / options.workers), files);
-    const total = maxConnections * options.workers;
-    this.limitsInForce = () => {
-      const fields = { ...options.client, ...options.upstream, maxConnections: total, perWorker: maxConnections, workers: options.workers, openFilesSoft: files?.soft, openFilesHard: files?.hard };
-      // Only a limit the operator asked for and did not get is worth a warning.
-      if (options.client.maxConnections !== undefined && total < options.client.maxConnections) {
-        log.warn('balancer.limits', { ...fields, maxConnectionsAsked: options.client.maxConnections, hint: 'raise ulimit -n (two descriptors per connection)' });
-      } else log.info('balancer.limits', fields);
-    };
-    this.workers = new WorkerPool(
-      this.members,
+    this.files = openFilesLimit();
+    this.connections = shareConnections(options.client.maxConnections, options.workers, this.files);
+    const workers = new WorkerPool(
+      members,
       {
         count: options.workers,
-        script: workerScript(),
         hangMs: WORKER_HANG_MS,
         config: {
           balancer: {
             fleetName: options.name,
-            client: { ...options.client, maxConnections },
+            client: { ...options.client, maxConnections: this.connections.perWorker },
             upstream: { ...options.upstream, connectTimeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
             trustedProxies: options.trustedProxies,
           },
@@ -137,24 +128,35 @@ export class Daemon {
         },
       },
       log,
-      { requests: (figures) => this.metrics.workerRequests(figures), restarted: (reason) => this.metrics.workerRestarted(reason) },
+      { requests: (figures) => metrics.workerRequests(figures), restarted: (reason) => metrics.workerRestarted(reason) },
     );
+    this.workers = workers;
 
-    this.checker = new HealthChecker(this.members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: '/healthz' });
-    this.lists = new ListDistributor({ open: (id) => this.engine.openListSession(id), oneShot: (id, ips) => this.engine.pushList(id, ips) }, log, {
-      held: (id) => this.controller.admit(id),
-      pushed: (via, ok) => this.metrics.pushed(via, ok),
-      converged: (convergence) => this.metrics.converged(convergence.ms),
+    const checker = new HealthChecker(members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: HEALTH_PATH });
+    this.checker = checker;
+    // The lists and the controller need each other: the controller drives the lists, and a
+    // list held admits its member. Bound once the controller exists; nothing is held before start().
+    let admit: (id: string) => void = () => undefined;
+    const lists = new ListDistributor({ open: (id) => this.engine.openListSession(id), oneShot: (id, ips) => this.engine.pushList(id, ips) }, log, {
+      held: (id) => admit(id),
+      pushed: (via, ok) => metrics.pushed(via, ok),
+      converged: (convergence) => metrics.converged(convergence.ms),
     });
-    this.controller = new Controller(
-      this.engine,
-      this.members,
-      this.lists,
+    this.lists = lists;
+    const changes = new ChangeRecorder();
+    const controller = new Controller(
+      recordingEngine(this.engine, changes),
+      members,
+      lists,
       {
-        check: (id) => this.checker.check(id),
-        forget: () => {},
-        replacing: (_id, reason) => this.metrics.replaced(reason),
-        suppressed: (count) => this.metrics.suppressed(count),
+        check: (id) => checker.check(id),
+        // The workers drop a member's connections when their rotation loses it: nothing to do here.
+        forget: () => undefined,
+        replacing: (id, reason) => {
+          changes.replacing(id);
+          metrics.replaced(reason);
+        },
+        suppressed: (count) => metrics.suppressed(count),
       },
       {
         fleet: options.name,
@@ -165,18 +167,46 @@ export class Daemon {
         desired: options.replicas,
         drainTimeoutMs: options.drainTimeoutMs,
         replaceAfterMs: options.replaceAfterMs,
-        stopGraceSeconds: 10,
-        coalesceMs: 20,
+        stopGraceSeconds: MEMBER_STOP_GRACE_SECONDS,
+        coalesceMs: RECONCILE_COALESCE_MS,
       },
       log,
     );
+    this.controller = controller;
+    admit = (id) => controller.admit(id);
+    metrics.readFrom({
+      members: () => members.list(),
+      desired: () => controller.desired,
+      workers: () => workers.status(),
+      generation: () => lists.current?.generation,
+      replacement: () => controller.replacement(),
+    });
+
+    const useCases = new UseCases({
+      status: { fleet: options, pid: process.pid, members, controller, lists, workers },
+      scale: { fleet: options.name, controller, changes, untilServing: () => this.untilServing(), log },
+      down: {
+        fleet: options.name,
+        stopControl: () => this.stopControl(),
+        members,
+        workers,
+        removeFleet: () => removeFleet(this.engine, options.name, (id) => stopGrace(members.get(id))),
+        log,
+      },
+      workers,
+      // The channels call the use cases and a down closes them: bound to the fields set just below, used only after a down.
+      closeChannels: async () => {
+        await Promise.all([this.control.close(), this.admin?.close()]);
+      },
+    });
+    this.useCases = useCases;
     this.control = new ControlServer(
       socketPath(options.name),
       {
-        status: () => Promise.resolve(this.status()),
-        scale: (body) => this.scale(body.delta),
-        down: () => this.down('fleet down'),
-        reload: () => this.reload(),
+        status: () => Promise.resolve(useCases.status()),
+        scale: (body) => useCases.scale(body.delta),
+        down: () => useCases.down('fleet down'),
+        reload: () => useCases.reload(),
       },
       { onBug: (call, error) => log.error('control.bug', { call, error: error instanceof Error ? error : messageOf(error) }) },
     );
@@ -184,20 +214,16 @@ export class Daemon {
       const logs = new LogFeed();
       log.subscribe(logs.listener);
       this.admin = new AdminServer(options.admin, {
-        status: () => this.status(),
-        metrics: this.metrics,
-        feed: new EventFeed(() => this.status(), this.metrics.requests, logs),
+        status: () => useCases.status(),
+        metrics,
+        feed: new EventFeed(() => useCases.status(), metrics.requests, logs),
         page: dashboardPage(),
         onBug: (error) => log.error('admin.bug', { error: error instanceof Error ? error : messageOf(error) }),
       });
     }
   }
 
-  /** Called once the daemon has shut down, whatever asked it to. */
-  onExit(hook: () => void): void {
-    this.exitHook = hook;
-  }
-
+  /** Brings the whole fleet up, or leaves nothing behind. */
   async start(): Promise<void> {
     const { name } = this.options;
     if (await socketAnswers(socketPath(name))) {
@@ -218,9 +244,9 @@ export class Daemon {
     try {
       const network = await this.engine.ensureNetwork(name);
       const adopted = (await this.engine.listMembers(name)).filter((c) => c.running);
-      this.limitsInForce();
+      this.logLimits();
       this.log.info('fleet.starting', { fleet: name, network: network.name, created: network.created, adopting: adopted.length, desired: this.options.replicas, workers: this.options.workers });
-      for (const c of adopted) this.log.info('member.adopted', { member: c.name, ip: c.ip, id: c.id.slice(0, 12) });
+      for (const c of adopted) this.log.info('member.adopted', { member: c.name, ip: c.ip, id: shortId(c.id) });
       this.checker.start();
       void this.engine.follow(
         name,
@@ -239,7 +265,7 @@ export class Daemon {
     } catch (error) {
       this.log.error('fleet.start_failed', { error: error instanceof Error ? error : messageOf(error) });
       // What the cleanup could not remove is logged (fleet.cleanup_failed); the start's own error is the one to tell.
-      await this.down('start failed').catch(() => undefined);
+      await this.useCases.down('start failed').catch(() => undefined);
       throw error;
     }
     this.log.info('fleet.ready', {
@@ -252,117 +278,34 @@ export class Daemon {
   }
 
   /**
-   * After a change settled, its members still have to pass a health check: waited for while
-   * members keep joining the rotation, for as long as judging one takes (`fall + rise` checks).
-   * A member that is still not serving then is left to the checks and logged.
+   * After a bug: the control loop and the workers stop and the channels close, the members
+   * are left running for the next daemon to adopt. Bounded by the workers' stop.
    */
-  private async untilServing(): Promise<void> {
-    const { healthIntervalMs, healthTimeoutMs, fall, rise } = this.options;
-    const stallMs = (healthIntervalMs + healthTimeoutMs) * (fall + rise);
-    const desired = this.controller.desired;
-    if (!(await this.members.rotationReaches(desired, stallMs))) {
-      this.log.warn('fleet.not_all_serving', { serving: this.members.rotation.length, desired, waitedMs: stallMs });
-    }
+  async abandon(): Promise<void> {
+    this.stopControl();
+    await this.workers.stop(WORKER_STOP_MS);
+    await Promise.all([this.control.close(), this.admin?.close()]);
   }
 
-  status(): FleetStatus {
-    return {
-      name: this.options.name,
-      desired: this.controller.desired,
-      port: this.options.port,
-      host: this.options.host,
-      image: this.options.image,
-      pid: process.pid,
-      members: this.members
-        .list()
-        .sort((a, b) => a.name.localeCompare(b.name))
-        .map((m) => this.memberStatus(m)),
-      workers: this.workers.status(),
-      replacement: this.replacementStatus(),
-    };
+  private untilServing(): Promise<void> {
+    const o = this.options;
+    return untilServing({ health: { intervalMs: o.healthIntervalMs, timeoutMs: o.healthTimeoutMs, rise: o.rise, fall: o.fall }, controller: this.controller, members: this.members, log: this.log });
   }
 
-  private replacementStatus(): FleetStatus['replacement'] {
-    const r = this.controller.replacement();
-    return { suspended: r.suspended ?? null, since: r.since ?? null, held: r.held };
-  }
-
-  async scale(delta: number): Promise<ScaleResult> {
-    if (this.shuttingDown) throw new FleetError('FLEET_NOT_RUNNING', `fleet "${this.options.name}" is shutting down`);
-    if (!Number.isInteger(delta) || delta === 0) throw new FleetError('FLEET_BAD_INPUT', `scale needs a non-zero whole number (got ${String(delta)})`);
-    const target = this.controller.desired + delta;
-    if (target < 1) {
-      throw new FleetError('FLEET_SCALE_REJECTED', `cannot remove ${-delta}: fleet "${this.options.name}" has ${this.controller.desired} members and keeps at least 1`);
-    }
-    if (target > MAX_REPLICAS) {
-      throw new FleetError('FLEET_SCALE_REJECTED', `cannot add ${delta}: fleet "${this.options.name}" has ${this.controller.desired} members and allows at most ${MAX_REPLICAS}`);
-    }
-    const before = new Map(this.members.list().map((m) => [m.id, this.memberStatus(m)]));
-    this.log.info('fleet.scale', { from: target - delta, to: target });
-    this.controller.scaleTo(target);
-    await this.controller.settle(SETTLE_TIMEOUT_MS);
-    await this.untilServing();
-    const status = this.status();
-    const after = new Set(status.members.map((m) => m.id));
-    return {
-      added: status.members.filter((m) => !before.has(m.id)),
-      removed: [...before.values()].filter((m) => !after.has(m.id)),
-      status,
-    };
-  }
-
-  /** Replaces the balancer's workers one at a time (new code, a leak), failing no request. */
-  async reload(): Promise<ReloadResult> {
-    if (this.shuttingDown) throw new FleetError('FLEET_NOT_RUNNING', `fleet "${this.options.name}" is shutting down`);
-    await this.workers.reload();
-    return { workers: this.workers.status() };
-  }
-
-  /** Stops everything and removes the fleet's containers and network; safe to call twice. */
-  down(reason: string): Promise<DownResult> {
-    this.shuttingDown ??= this.teardown(reason);
-    return this.shuttingDown;
-  }
-
-  private async teardown(reason: string): Promise<DownResult> {
-    this.log.info('fleet.stopping', { fleet: this.options.name, reason });
+  /** Stops whatever would act on the fleet: the control loop, the lists, the checks, the event stream, the resync. */
+  private stopControl(): void {
     this.controller.stop();
     this.lists.close();
     this.events.abort();
     this.checker.stop();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
-    for (const member of this.members.list()) this.members.fence(member.id);
-    // The workers finish what is in flight (bounded), then the members go.
-    await this.workers.stop(WORKER_STOP_MS);
-    let result: DownResult = { removedContainers: 0, removedNetwork: false };
-    let failed: Error | undefined;
-    try {
-      // Healthy members stop gracefully; one that fails its checks would only burn the grace period.
-      result = await removeFleet(this.engine, this.options.name, (id) => (this.members.get(id)?.health.up === false ? 0 : 10));
-    } catch (error) {
-      failed = error instanceof Error ? error : new Error(messageOf(error));
-      this.log.error('fleet.cleanup_failed', { error: failed });
-    }
-    this.log.info('fleet.stopped', { fleet: this.options.name, containers: result.removedContainers, network: result.removedNetwork });
-    // Answer the caller of `fleet down` before the socket goes.
-    setTimeout(() => {
-      void Promise.all([this.control.close(), this.admin?.close()]).then(() => this.exitHook?.());
-    }, 50);
-    // The caller hears what was left behind: a down that removed nothing is no success.
-    if (failed) throw failed;
-    return result;
   }
 
-  private memberStatus(m: Member): MemberStatus {
-    return {
-      id: m.id,
-      name: m.name,
-      ip: m.ip,
-      healthy: m.health.up === true,
-      state: m.state,
-      inflight: m.inflight,
-      inSync: this.controller.inSync(m.id),
-      session: this.lists.sessionOpen(m.id) ? 'open' : 'down',
-    };
+  // The limits in force; only a limit the operator asked for and did not get is worth a warning.
+  private logLimits(): void {
+    const { client, upstream, workers } = this.options;
+    const fields = { ...client, ...upstream, maxConnections: this.connections.total, perWorker: this.connections.perWorker, workers, openFilesSoft: this.files?.soft, openFilesHard: this.files?.hard };
+    if (this.connections.short) this.log.warn('balancer.limits', { ...fields, maxConnectionsAsked: client.maxConnections, hint: 'raise ulimit -n (two descriptors per connection)' });
+    else this.log.info('balancer.limits', fields);
   }
 }

@@ -9,6 +9,11 @@ export const MEMBER_ROLE = 'member';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,29}$/;
 
+/** A container's id as `docker ps` shows it, for logs. */
+export function shortId(id: string): string {
+  return id.slice(0, 12);
+}
+
 export function networkName(fleet: string): string {
   return `fleet-${fleet}`;
 }

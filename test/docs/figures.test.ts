@@ -48,7 +48,7 @@ const SETTINGS: { figure: string; file: string; holds: RegExp; what: string }[] 
   { figure: '250ms', file: 'src/fleet/data/messages.ts', holds: /BEAT_MS = 250;/, what: "the workers' beat" },
   { figure: '1MiB', file: 'src/fleet/config.ts', holds: /DEFAULT_MAX_BODY_SIZE = '1MiB'/, what: '--max-body-size; also the log queue and the members\u2019 tmpfs' },
   { figure: '64KiB', file: 'src/fleet/data/body.ts', holds: /BUFFER_BYTES = 64 \* 1024;/, what: 'a body up to this is read before a member is picked' },
-  { figure: '20ms', file: 'src/fleet/daemon.ts', holds: /coalesceMs: 20,/, what: "the control loop's throttle" },
+  { figure: '20ms', file: 'src/fleet/config.ts', holds: /RECONCILE_COALESCE_MS = 20;/, what: "the control loop's throttle" },
   { figure: '10s', file: 'src/fleet/config.ts', holds: /DEFAULT_DRAIN_TIMEOUT_MS = 10_000/, what: '--drain-timeout, --header-timeout' },
   { figure: '2s', file: 'src/fleet/config.ts', holds: /DEFAULT_HEALTH_INTERVAL_MS = 2_000/, what: '--health-interval; also the grace before a stopped member is removed (EXIT_GRACE_MS)' },
 ];

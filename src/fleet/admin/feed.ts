@@ -3,7 +3,7 @@
 // events as they happen, the last ones replayed on connect. A client that does not keep up
 // (its unsent events pile up) is dropped; it reconnects by itself.
 import type { ServerResponse } from 'node:http';
-import type { FleetStatus } from '../control/socket/protocol.js';
+import type { FleetStatus } from '../control/types.js';
 import type { LogFeed } from './log-feed.js';
 import { type Rate, RecentRates } from './recent.js';
 import type { RequestTotals } from './request-totals.js';

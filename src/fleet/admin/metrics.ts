@@ -4,7 +4,7 @@
 // worker, summed in RequestTotals, and are exported from there.
 import { Counter, Gauge, Histogram, type Metric, Registry, collectDefaultMetrics } from 'prom-client';
 import { CODE_CLASSES, DURATION_BUCKETS, type RequestFigures } from '../data/request-stats.js';
-import type { WorkerStatus } from '../control/socket/protocol.js';
+import type { WorkerStatus } from '../control/types.js';
 import { RequestTotals } from './request-totals.js';
 
 /** What the metrics read of the daemon at each scrape. */
@@ -12,7 +12,8 @@ export interface MetricsSource {
   members(): readonly { name: string; ip: string; state: string; inflight: number }[];
   desired(): number;
   workers(): readonly WorkerStatus[];
-  generation(): number;
+  /** The current list's generation; undefined before the first list (0). */
+  generation(): number | undefined;
   /** Replacing: suspended (failures are systemic) or not, and replacements waiting. */
   replacement?(): { suspended: string | undefined; held: number };
 }
@@ -48,6 +49,8 @@ class Computed {
   reset(): void {}
 }
 
+const NOTHING: MetricsSource = { members: () => [], desired: () => 0, workers: () => [], generation: () => undefined };
+
 export class FleetMetrics {
   readonly registry = new Registry();
   readonly requests = new RequestTotals();
@@ -59,8 +62,14 @@ export class FleetMetrics {
   private readonly convergence: Histogram;
   private readonly restarts: Counter<'reason'>;
 
-  constructor(private readonly source: MetricsSource) {
+  /** What the gauges read at each scrape: nothing until `readFrom`. */
+  private source: MetricsSource = NOTHING;
+
+  /** The counters count from now; the gauges read `source`, or the parts given to `readFrom` later. */
+  constructor(source?: MetricsSource) {
+    if (source) this.source = source;
     const registers = [this.registry];
+    const read = (): MetricsSource => this.source;
     collectDefaultMetrics({ register: this.registry, prefix: 'fleet_primary_' });
     // Gauges named *_total, which Prometheus's conventions (and promtool) reserve for counters.
     for (const name of ['active_handles_total', 'active_requests_total', 'active_resources_total']) this.registry.removeSingleMetric(`fleet_primary_nodejs_${name}`);
@@ -100,7 +109,7 @@ export class FleetMetrics {
       help: 'Whether replacing is suspended now (1): failures are systemic, the healthy members keep serving',
       registers,
       collect() {
-        this.set(source.replacement?.().suspended ? 1 : 0);
+        this.set(read().replacement?.().suspended ? 1 : 0);
       },
     });
     new Gauge({
@@ -108,10 +117,10 @@ export class FleetMetrics {
       help: 'Replacements owed and not started yet: backoff, the rate limit or a suspension',
       registers,
       collect() {
-        this.set(source.replacement?.().held ?? 0);
+        this.set(read().replacement?.().held ?? 0);
       },
     });
-    const members = (): ReturnType<MetricsSource['members']> => source.members();
+    const members = (): ReturnType<MetricsSource['members']> => read().members();
     new Gauge({
       name: 'fleet_member_up',
       help: 'Whether a member is in rotation (1) or not (0)',
@@ -147,7 +156,7 @@ export class FleetMetrics {
       help: 'Members the fleet is asked to run',
       registers,
       collect() {
-        this.set(source.desired());
+        this.set(read().desired());
       },
     });
     this.pushes = new Counter({ name: 'fleet_list_pushes_total', help: 'Member lists written into members, by transport (session or one-shot exec) and result', labelNames: ['transport', 'result'], registers });
@@ -157,7 +166,7 @@ export class FleetMetrics {
       help: 'The generation of the current member list',
       registers,
       collect() {
-        this.set(source.generation());
+        this.set(read().generation() ?? 0);
       },
     });
     new Gauge({
@@ -166,7 +175,7 @@ export class FleetMetrics {
       labelNames: ['state'],
       registers,
       collect() {
-        const list = source.workers();
+        const list = read().workers();
         for (const state of WORKER_STATES) this.set({ state }, list.filter((w) => w.state === state).length);
       },
     });
@@ -176,6 +185,11 @@ export class FleetMetrics {
     for (const reason of ['died', 'unhealthy']) this.replacements.inc({ reason }, 0);
     for (const reason of ['died', 'hung', 'reload']) this.restarts.inc({ reason }, 0);
     for (const transport of ['session', 'exec']) for (const result of ['ok', 'failed']) this.pushes.inc({ transport, result }, 0);
+  }
+
+  /** Where the gauges read from, for a daemon whose parts exist only after its counters do. */
+  readFrom(source: MetricsSource): void {
+    this.source = source;
   }
 
   /** The exposition, after members that are gone have left the request metrics. */

@@ -3,7 +3,7 @@
 // (the dashboard); anything else is 404, a method other than GET or HEAD 405.
 import http from 'node:http';
 import type { Socket } from 'node:net';
-import type { FleetStatus } from '../control/socket/protocol.js';
+import type { FleetStatus } from '../control/types.js';
 import { messageOf } from '../errors.js';
 import { listenError } from '../listen-error.js';
 import type { EventFeed } from './feed.js';

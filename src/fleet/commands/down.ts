@@ -1,7 +1,8 @@
 import { Command } from 'clipanion';
+import { MEMBER_STOP_GRACE_SECONDS } from '../config.js';
 import { call } from '../control/socket/client.js';
 import { ControlChannelError, NoDaemonError } from '../control/socket/errors.js';
-import type { DownResult } from '../control/socket/protocol.js';
+import type { DownResult } from '../control/types.js';
 import { FleetError } from '../errors.js';
 import { loadDaemon } from '../load-daemon.js';
 import type { FleetContext } from './context.js';
@@ -43,7 +44,7 @@ export class DownCommand extends Command<FleetContext> {
     const { Engine, removeFleet } = await loadDaemon();
     const engine = new Engine();
     await engine.ping();
-    const removed = await removeFleet(engine, this.name, () => 10);
+    const removed = await removeFleet(engine, this.name, () => MEMBER_STOP_GRACE_SECONDS);
     if (removed.removedContainers === 0 && !removed.removedNetwork) {
       throw new FleetError('FLEET_NOT_RUNNING', `fleet "${this.name}" is not running`);
     }

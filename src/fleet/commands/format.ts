@@ -1,6 +1,6 @@
 // Plain-text rendering of what the daemon answers.
 import { formatTable } from '../../cli/table.js';
-import type { FleetStatus, MemberStatus } from '../control/socket/protocol.js';
+import type { FleetStatus, MemberStatus } from '../control/types.js';
 
 export function statusTable(status: FleetStatus): string {
   const head = `fleet "${status.name}" on http://${status.host}:${status.port}/  desired ${status.desired}  members ${status.members.length}  image ${status.image}\n`;

@@ -140,7 +140,7 @@ export class UpCommand extends Command {
     const accessLog = this.accessLog === undefined ? undefined : checkAccessLog(this.accessLog);
     // The daemon (dockerode, http-proxy, pino) loads only for `up`: add, remove and status
     // start without it and reach the daemon sooner.
-    const { Daemon, pinoJson } = await loadDaemon();
+    const { Daemon, exitOnBug, pinoJson, setUpCluster } = await loadDaemon();
     // pino encodes the JSON lines.
     const json = this.logFormat === 'json' ? pinoJson() : undefined;
     // On a terminal, the members' progress is a line under the logs, on stderr with them: stdout
@@ -151,6 +151,8 @@ export class UpCommand extends Command {
     const log = new Logger({ level: this.logLevel, destination: line ?? stderr, format: this.logFormat, json });
     const stdout = stdioDestination(this.context.stdout);
     const terminal = terminalFds();
+    // Process-wide settings are this entry's to make, once: how workers are forked.
+    setUpCluster();
     const daemon = new Daemon(
       {
         name: this.name,
@@ -183,7 +185,7 @@ export class UpCommand extends Command {
       },
       log,
     );
-    const exited = new Promise<void>((resolve) => daemon.onExit(resolve));
+    const exited = new Promise<void>((resolve) => daemon.useCases.onExit(resolve));
     let signals = 0;
     const stop = (signal: string) => () => {
       // The first signal shuts down cleanly; a second one means "now".
@@ -193,7 +195,7 @@ export class UpCommand extends Command {
       }
       log.info('signal.received', { signal });
       // A cleanup that fails is logged by the daemon (fleet.cleanup_failed); it still exits.
-      daemon.down(signal).catch(() => undefined);
+      daemon.useCases.down(signal).catch(() => undefined);
     };
     // SIGHUP rolls the balancer's workers, as for nginx and HAProxy; it is also what a closed
     // terminal sends, and the fleet is not the terminal's to stop (fleet down or SIGTERM is):
@@ -201,13 +203,13 @@ export class UpCommand extends Command {
     const onHup = () => {
       const released = releaseHungUp(terminal);
       log.warn('signal.received', { signal: 'SIGHUP', action: 'rolling restart of the workers, still serving', terminal: released.length > 0 ? 'closed' : 'open' });
-      daemon.reload().catch((error: unknown) => log.error('workers.reload_failed', { error: error instanceof Error ? error : String(error) }));
+      daemon.useCases.reload().catch((error: unknown) => log.error('workers.reload_failed', { error: error instanceof Error ? error : String(error) }));
     };
     process.once('exit', () => releaseHungUp(terminal));
-    // A bug must not take the balancer down with it: log it and keep serving. Logging never
-    // throws, so a failing stderr cannot bring these back round.
-    process.on('uncaughtException', (error) => log.error('bug.uncaught', { error }));
-    process.on('unhandledRejection', (reason) => log.error('bug.unhandled_rejection', { error: reason instanceof Error ? reason : String(reason) }));
+    // A bug ends the primary as it ends a worker: logged, an orderly stop that leaves the
+    // members running, exit 70; a supervisor restarts `fleet up`, which adopts them. Logging
+    // never throws, so a failing stderr cannot bring this back round.
+    exitOnBug(log, () => daemon.abandon());
     const onInt = stop('SIGINT');
     const onTerm = stop('SIGTERM');
     process.on('SIGINT', onInt);

@@ -2,7 +2,8 @@
 // (node:cluster). Every worker gets the rotation as snapshots and reports its load back;
 // a worker that exits is replaced at once, one that stops beating (its event loop stuck)
 // is killed and replaced, and `reload` replaces them one at a time, the new one serving
-// before the old one is retired, so no request fails.
+// before the old one is retired, so no request fails. How workers are forked (the script,
+// the scheduling) is the process's setting, made once by the daemon's entry (primary-process.ts).
 import cluster, { type Worker } from 'node:cluster';
 import type { Logger } from '../../log.js';
 import { type ProcStat, procStat } from './proc-stat.js';
@@ -11,12 +12,10 @@ import { listenError } from '../listen-error.js';
 import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
 import type { RequestFigures } from '../data/request-stats.js';
 import type { MemberSet } from './members.js';
-import type { WorkerStatus } from './socket/protocol.js';
+import type { WorkerStatus } from './types.js';
 
 export interface WorkerPoolOptions {
   count: number;
-  /** The worker bundle (dist/fleet-worker.cjs). */
-  script: string;
   config: WorkerConfig;
   /** A worker silent this long is taken for hung. */
   hangMs: number;
@@ -82,14 +81,6 @@ export class WorkerPool {
     private readonly hooks: WorkerPoolHooks = {},
   ) {
     this.slots = Array.from({ length: options.count }, (_, index) => ({ index, worker: undefined, restarts: 0, crashes: [] }));
-    // Workers accept connections themselves (the kernel spreads them); the primary is never
-    // in a request's way, and a busy primary delays no accept.
-    cluster.schedulingPolicy = cluster.SCHED_NONE;
-    // No terminal input for workers; their logs go where the primary's go.
-    // FLEET_WORKER_NODE_ARGS is for benchmarking only (`--cpu-prof --cpu-prof-dir=DIR`:
-    // Node refuses --cpu-prof in NODE_OPTIONS).
-    const execArgv = [...process.execArgv, ...(process.env.FLEET_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
-    cluster.setupPrimary({ exec: options.script, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     members.onChange(() => this.scheduleBroadcast());
   }
 

@@ -14,13 +14,12 @@ import { type EngineAddress, connectionOf, resolveEngineAddress } from '../../en
 import { isEngineError, unreachableMessage } from '../../engine/errors.js';
 import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, memberName, networkName } from '../names.js';
 import type { ObservedContainer } from '../control/reconcile/plan.js';
+import type { MemberEvent } from '../control/types.js';
 import type { ImageConfig } from './member-image.js';
 import { type MemberSpec, memberContainer } from './member-spec.js';
 
-export interface FleetEvent {
-  action: string;
-  id: string;
-}
+/** What `follow` reports: the control plane's own event type (control/types.ts). */
+export type FleetEvent = MemberEvent;
 
 interface DockerError {
   statusCode?: number;

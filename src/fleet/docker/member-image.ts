@@ -7,7 +7,6 @@ import path from 'node:path';
 import type { Logger } from '../../log.js';
 import { DEFAULT_IMAGE, MEMBER_GID, MEMBER_PORT, MEMBER_UID } from '../config.js';
 import { FleetError } from '../errors.js';
-import type { Engine } from './engine.js';
 
 /** The label a member image carries: 2 is the list reader `fleet-set-members --follow`. */
 export const MEMBER_API_LABEL = 'io.fleet.member-api';
@@ -30,6 +29,13 @@ export function memberImageProblem(config: ImageConfig): string | undefined {
   return problems.length ? `is not a current fleet member image (it ${problems.join(' and ')})` : undefined;
 }
 
+/** What ensureMemberImage needs of the engine (docker/engine.ts implements it). */
+export interface ImageEngine {
+  readonly address: string;
+  imageConfig(image: string): Promise<ImageConfig | undefined>;
+  buildImage(image: string, contextDir: string, files: string[], onProgress: (line: string) => void): Promise<void>;
+}
+
 /** The directory holding images/nginx, wherever fleet was installed or bundled. */
 function nginxContext(): string {
   const candidates = [
@@ -45,7 +51,7 @@ function nginxContext(): string {
  * Makes sure the members' image is there and fit: the default one is built from
  * images/nginx when missing or out of date; any other must exist and be a member image.
  */
-export async function ensureMemberImage(engine: Engine, image: string, log: Logger): Promise<void> {
+export async function ensureMemberImage(engine: ImageEngine, image: string, log: Logger): Promise<void> {
   const config = await engine.imageConfig(image);
   const problem = config && memberImageProblem(config);
   if (config && !problem) return;

@@ -5,75 +5,13 @@
 import * as t from 'typanion';
 import { CONTROL_TIMEOUT_MS, MAX_REPLICAS, STATUS_TIMEOUT_MS } from '../../config.js';
 import { FLEET_ERROR_CODES, type FleetErrorCode, INTERNAL_ERROR_CODE } from '../../errors.js';
+import type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementStatus, ScaleResult, WorkerStatus } from '../types.js';
 
-export interface MemberStatus {
-  id: string;
-  name: string;
-  ip: string;
-  healthy: boolean;
-  state: string;
-  inflight: number;
-  /** The member holds the fleet's current list. */
-  inSync: boolean;
-  /** How the member gets lists: its long-lived session, or one-shot exec while the session is down. */
-  session: 'open' | 'down';
-}
-
-export interface WorkerStatus {
-  slot: number;
-  pid: number;
-  state: 'starting' | 'serving' | 'retiring';
-  /** Requests it received since it started. */
-  requests: number;
-  /** Requests it has in flight. */
-  inflight: number;
-  connections: number;
-  /** How many times this slot's worker was replaced (exits, hangs and reloads). */
-  restarts: number;
-}
-
-export interface FleetStatus {
-  name: string;
-  desired: number;
-  port: number;
-  host: string;
-  image: string;
-  /** The primary's pid. */
-  pid: number;
-  members: MemberStatus[];
-  /** The balancer's worker processes. */
-  workers: WorkerStatus[];
-  /** Replacing failed members (absent from a daemon before issue 15). */
-  replacement?: ReplacementStatus;
-}
-
-export interface ReplacementStatus {
-  /** Why replacing is suspended (failures are systemic: `failures`, `engine-errors`, `engine-slow`); null while it is not. */
-  suspended: string | null;
-  /** Since when it is suspended (ms since the epoch); null while it is not. */
-  since: number | null;
-  /** Replacements owed and not started yet: backoff, the rate limit or the suspension. */
-  held: number;
-}
-
-export interface ReloadResult {
-  workers: WorkerStatus[];
-}
+export type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementStatus, ScaleResult, WorkerStatus };
 
 export interface ScaleRequest {
-  /** Members to add (positive) or remove (negative). */
+  /** Members to add (positive) or remove (negative), never 0: checked here, once, for every caller of the socket. */
   delta: number;
-}
-
-export interface ScaleResult {
-  added: MemberStatus[];
-  removed: MemberStatus[];
-  status: FleetStatus;
-}
-
-export interface DownResult {
-  removedContainers: number;
-  removedNetwork: boolean;
 }
 
 /** The body of a call that takes no arguments: `{}` or nothing at all. */
@@ -114,8 +52,17 @@ const answer = { extra: t.isUnknown() };
 const noFields = t.isObject({});
 const isEmpty = t.makeValidator<unknown, Empty>({ test: (value, state): value is Empty => noFields(value, state) });
 
+// A scale of 0 changes nothing and would only wait for a settle: refused with the other bad bodies.
+const isNonZero = t.makeValidator<number, number>({
+  test: (value, state): value is number => {
+    if (value !== 0) return true;
+    state?.errors?.push(`${state.p ?? '.'}: expected a number of members other than 0 (got 0)`);
+    return false;
+  },
+});
+
 const isScaleRequest: t.StrictValidator<unknown, ScaleRequest> = t.isObject({
-  delta: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(-MAX_REPLICAS, MAX_REPLICAS)]),
+  delta: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(-MAX_REPLICAS, MAX_REPLICAS), isNonZero]),
 });
 
 const isMemberStatus: t.StrictValidator<unknown, MemberStatus> = t.isObject(

@@ -18,6 +18,8 @@ const refused: [string, string, RegExp, number, string][] = [
   ['a missing field', request('POST', '/scale', '{}'), /^POST \/scale: delta: expected a number \(got undefined\)$/, 400, 'FLEET_CONTROL_BAD_REQUEST'],
   ['a field of the wrong type', request('POST', '/scale', '{"delta":"1"}'), /^POST \/scale: delta: expected a number \(got "1"\)$/, 400, 'FLEET_CONTROL_BAD_REQUEST'],
   ['a fraction', request('POST', '/scale', '{"delta":1.5}'), /^POST \/scale: delta: expected to be an integer \(got 1\.5\)$/, 400, 'FLEET_CONTROL_BAD_REQUEST'],
+  ['a scale by nothing', request('POST', '/scale', '{"delta":0}'), /^POST \/scale: delta: expected a number of members other than 0 \(got 0\)$/, 400, 'FLEET_CONTROL_BAD_REQUEST'],
+  ['a scale past any fleet', request('POST', '/scale', '{"delta":-251}'), /^POST \/scale: delta: expected to be in the \[-250; 250\] range \(got -251\)$/, 400, 'FLEET_CONTROL_BAD_REQUEST'],
   ['an unknown field', request('POST', '/scale', '{"delta":1,"force":true}'), /^POST \/scale: force: extraneous property/, 400, 'FLEET_CONTROL_BAD_REQUEST'],
   ['arguments to a call that takes none', request('POST', '/down', '{"now":true}'), /^POST \/down: now: extraneous property/, 400, 'FLEET_CONTROL_BAD_REQUEST'],
   ['an unknown path', request('GET', '/secrets'), /^no such control call: GET \/secrets$/, 404, 'FLEET_CONTROL_NOT_FOUND'],

@@ -1,0 +1,76 @@
+// What the control plane says about itself: the shapes its use cases return and the Docker
+// events it acts on. The control socket's protocol, the admin listener and the CLI's
+// formatting import them from here; the Docker adapter produces MemberEvent.
+
+/** A change of one member's container, as the Docker adapter reports it. */
+export interface MemberEvent {
+  /** Docker's action: `start`, `die`, `destroy`, `oom`… */
+  action: string;
+  /** The container's id. */
+  id: string;
+}
+
+export interface MemberStatus {
+  id: string;
+  name: string;
+  ip: string;
+  healthy: boolean;
+  state: string;
+  inflight: number;
+  /** The member holds the fleet's current list. */
+  inSync: boolean;
+  /** How the member gets lists: its long-lived session, or one-shot exec while the session is down. */
+  session: 'open' | 'down';
+}
+
+export interface WorkerStatus {
+  slot: number;
+  pid: number;
+  state: 'starting' | 'serving' | 'retiring';
+  /** Requests it received since it started. */
+  requests: number;
+  /** Requests it has in flight. */
+  inflight: number;
+  connections: number;
+  /** How many times this slot's worker was replaced (exits, hangs and reloads). */
+  restarts: number;
+}
+
+export interface ReplacementStatus {
+  /** Why replacing is suspended (failures are systemic: `failures`, `engine-errors`, `engine-slow`); null while it is not. */
+  suspended: string | null;
+  /** Since when it is suspended (ms since the epoch); null while it is not. */
+  since: number | null;
+  /** Replacements owed and not started yet: backoff, the rate limit or the suspension. */
+  held: number;
+}
+
+export interface FleetStatus {
+  name: string;
+  desired: number;
+  port: number;
+  host: string;
+  image: string;
+  /** The primary's pid. */
+  pid: number;
+  members: MemberStatus[];
+  /** The balancer's worker processes. */
+  workers: WorkerStatus[];
+  /** Replacing failed members (absent from a daemon that predates replacement's status). */
+  replacement?: ReplacementStatus;
+}
+
+export interface ScaleResult {
+  added: MemberStatus[];
+  removed: MemberStatus[];
+  status: FleetStatus;
+}
+
+export interface ReloadResult {
+  workers: WorkerStatus[];
+}
+
+export interface DownResult {
+  removedContainers: number;
+  removedNetwork: boolean;
+}

@@ -1,0 +1,60 @@
+// What a running fleet can be asked, by the control socket, the admin listener and the
+// daemon's own signals: its status, a scale, a reload of the workers, and down. Each is a
+// module of its own; this class holds the one state they share: once the fleet is going
+// down, nothing else starts.
+import { DOWN_ANSWER_MS } from '../config.js';
+import type { DownResult, FleetStatus, ReloadResult, ScaleResult, WorkerStatus } from '../control/types.js';
+import { FleetError } from '../errors.js';
+import { type DownSources, down } from './down.js';
+import { type ScaleSources, scale } from './scale.js';
+import { type StatusSources, fleetStatus } from './status.js';
+
+export interface UseCaseSources {
+  status: StatusSources;
+  scale: Omit<ScaleSources, 'status'>;
+  down: DownSources;
+  workers: { reload(): Promise<void>; status(): WorkerStatus[] };
+  /** Closes the control socket and the admin listener, once a down was answered. */
+  closeChannels(): Promise<void>;
+}
+
+export class UseCases {
+  private shuttingDown: Promise<DownResult> | undefined;
+  private exitHook: (() => void) | undefined;
+
+  constructor(private readonly sources: UseCaseSources) {}
+
+  status(): FleetStatus {
+    return fleetStatus(this.sources.status);
+  }
+
+  async scale(delta: number): Promise<ScaleResult> {
+    this.refuseWhileStopping();
+    return scale({ ...this.sources.scale, status: () => this.status() }, delta);
+  }
+
+  /** Replaces the balancer's workers one at a time (new code, a leak), failing no request. */
+  async reload(): Promise<ReloadResult> {
+    this.refuseWhileStopping();
+    await this.sources.workers.reload();
+    return { workers: this.sources.workers.status() };
+  }
+
+  /** Stops everything and removes the fleet's containers and network; safe to call twice. */
+  down(reason: string): Promise<DownResult> {
+    this.shuttingDown ??= down(this.sources.down, reason).finally(() => {
+      // Answer the caller of `fleet down` before the socket goes.
+      setTimeout(() => void this.sources.closeChannels().then(() => this.exitHook?.()), DOWN_ANSWER_MS);
+    });
+    return this.shuttingDown;
+  }
+
+  /** Called once the fleet is down and its channels closed, whatever asked for it. */
+  onExit(hook: () => void): void {
+    this.exitHook = hook;
+  }
+
+  private refuseWhileStopping(): void {
+    if (this.shuttingDown) throw new FleetError('FLEET_NOT_RUNNING', `fleet "${this.sources.down.fleet}" is shutting down`);
+  }
+}
