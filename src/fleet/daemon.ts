@@ -142,7 +142,6 @@ export class Daemon {
 
     this.checker = new HealthChecker(this.members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: '/healthz' });
     this.lists = new ListDistributor({ open: (id) => this.engine.openListSession(id), oneShot: (id, ips) => this.engine.pushList(id, ips) }, log, {
-      held: (id) => this.controller.admit(id),
       pushed: (via, ok) => this.metrics.pushed(via, ok),
       converged: (convergence) => this.metrics.converged(convergence.ms),
     });

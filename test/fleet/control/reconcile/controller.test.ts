@@ -54,8 +54,7 @@ function setup(desired: number, replaceAfterMs = 0, exitGraceMs = 0) {
   const engine = new MemoryEngine(readers);
   const members = new MemberSet({ rise: 2, fall: 3 });
   const log = new Logger({ level: 'ERROR', stream: new PassThrough() });
-  const hooks: { controller?: Controller } = {};
-  const lists = new ListDistributor(readers, log, { held: (id) => hooks.controller?.admit(id) });
+  const lists = new ListDistributor(readers, log);
   const controller = new Controller(
     engine,
     members,
@@ -70,7 +69,6 @@ function setup(desired: number, replaceAfterMs = 0, exitGraceMs = 0) {
     { fleet: 'f', image: 'i', limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5 }, port: 8080, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, coalesceMs: 1, exitGraceMs },
     log,
   );
-  hooks.controller = controller;
   const stop = (): void => {
     controller.stop();
     lists.close();
@@ -126,7 +124,7 @@ t.test('a die event counts even while the list still shows the container running
   const { engine, controller, stop } = setup(2);
   t.teardown(stop);
   await controller.settle(5_000);
-  controller.noteDied('c1');
+  controller.observeDeath('c1');
   await controller.settle(5_000);
   t.same(engine.removed, ['c1'], 'the died container was reaped');
   t.equal(engine.containers.length, 2, 'and replaced');
@@ -173,7 +171,7 @@ t.test('after a death the survivors drop the dead member at once, and list the r
   t.teardown(stop);
   await controller.settle(5_000);
   const before = readers.writes.length;
-  controller.noteDied('c1');
+  controller.observeDeath('c1');
   await new Promise((resolve) => setImmediate(resolve));
   t.same(readers.lists.get('c2'), ['10.0.0.2', '10.0.0.3'], 'before any pass, c2 no longer lists the dead member');
   t.same(readers.lists.get('c3'), ['10.0.0.2', '10.0.0.3'], 'nor does c3');
@@ -191,13 +189,13 @@ t.test('a member restarted within the grace period comes back, and the surplus r
   const { engine, readers, controller, stop } = setup(3, 0, 1_000);
   t.teardown(stop);
   await controller.settle(5_000);
-  controller.noteDied('c1');
+  controller.observeDeath('c1');
   engine.containers[0].running = false;
   await controller.settle(5_000);
   t.same(engine.removed, [], 'the stopped member is not removed within the grace period');
   t.equal(engine.started, 4, 'but it is replaced at once');
   engine.containers[0].running = true;
-  controller.noteStarted('c1');
+  controller.observeStart('c1');
   await controller.settle(5_000);
   t.same(engine.removed, ['c4'], 'once it runs again, the newest member is the surplus');
   t.same(readers.lists.get('c1'), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], 'and the restarted member serves the list again');

@@ -173,12 +173,7 @@ for (const k of cases) {
     t.same(p.drain, k.drain, 'drains the right members');
     t.same(p.reap, k.reap, 'reaps the right containers');
     t.same(p.list, k.list, 'serves the right list');
-    t.same(
-      p.push.map((x) => x.id),
-      k.push,
-      'pushes only where the list differs',
-    );
-    for (const push of p.push) t.same(push.ips, k.list, 'every push carries the whole list');
+    t.same(p.push, k.push, 'pushes only where the list differs');
     t.same(
       p.fresh,
       p.keep.filter((x) => !k.input.holding.has(x.id)).map((x) => x.id),
