@@ -4,7 +4,19 @@
 // which members are served (`members`), which get the list (`to`) and which first (`first`);
 // the others get a list that names a new member only once that member serves it too.
 import type { Logger } from '../../../log.js';
+import type { Timers } from '../reconcile/coalesce.js';
 import { CHANNEL_DEFAULTS, type ChannelOptions, type ListTarget, type ListTransport, MemberChannel, type Via } from './channel.js';
+
+/** The distributor's clock: the first members' wait, `waitHeld` and the convergence time read it. */
+export interface DistributorClock extends Timers {
+  now(): number;
+}
+
+const HOST_CLOCK: DistributorClock = {
+  now: () => Date.now(),
+  setTimeout: (run, ms) => setTimeout(run, ms),
+  clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
+};
 
 /** A plan's list decision, and the change it belongs to. */
 export interface Publish {
@@ -52,7 +64,7 @@ export class ListDistributor {
   private generation = 0;
   private target: ListTarget | undefined;
   private pending: Pending | undefined;
-  private firstTimer: NodeJS.Timeout | undefined;
+  private firstTimer: unknown;
   /** Members that get the current generation once its first members hold it. */
   private heldBack: Set<string> | undefined;
   private readonly waiters = new Set<() => void>();
@@ -63,6 +75,7 @@ export class ListDistributor {
     private readonly log: Logger,
     private readonly hooks: DistributorHooks = {},
     private readonly options: ChannelOptions & { firstTimeoutMs: number } = { ...CHANNEL_DEFAULTS, firstTimeoutMs: 3_000 },
+    private readonly clock: DistributorClock = HOST_CLOCK,
   ) {}
 
   /** The list every member must serve now. */
@@ -163,8 +176,8 @@ export class ListDistributor {
     if (this.pending) this.log.debug('list.superseded', { generation: this.pending.target.generation, by: target.generation });
     // Members the list does not go to serve it already.
     const unchanged = [...this.channels.keys()].filter((id) => !to.includes(id)).length;
-    this.pending = { target, cause: change.cause, since: change.since ?? Date.now(), waiting: new Set(to), via: { session: 0, exec: 0, unchanged } };
-    clearTimeout(this.firstTimer);
+    this.pending = { target, cause: change.cause, since: change.since ?? this.clock.now(), waiting: new Set(to), via: { session: 0, exec: 0, unchanged } };
+    this.clock.clearTimeout(this.firstTimer);
     this.heldBack = undefined;
     this.deliver(target, first);
     if (first.length === 0) this.deliver(target, rest);
@@ -173,11 +186,11 @@ export class ListDistributor {
       this.heldBack = heldBack;
       const release = (): void => {
         if (this.heldBack !== heldBack) return;
-        clearTimeout(this.firstTimer);
+        this.clock.clearTimeout(this.firstTimer);
         this.heldBack = undefined;
         this.deliver(target, [...heldBack]);
       };
-      this.firstTimer = setTimeout(release, this.options.firstTimeoutMs);
+      this.firstTimer = this.clock.setTimeout(release, this.options.firstTimeoutMs);
       void this.waitHeld(first, target.key, this.options.firstTimeoutMs).then(release);
     }
     this.checkConverged();
@@ -197,21 +210,21 @@ export class ListDistributor {
     if (done()) return Promise.resolve();
     return new Promise((resolve) => {
       const finish = (): void => {
-        clearTimeout(timer);
+        this.clock.clearTimeout(timer);
         this.waiters.delete(check);
         resolve();
       };
       const check = (): void => {
         if (done()) finish();
       };
-      const timer = setTimeout(finish, timeoutMs);
+      const timer = this.clock.setTimeout(finish, timeoutMs);
       this.waiters.add(check);
     });
   }
 
   close(): void {
     this.closed = true;
-    clearTimeout(this.firstTimer);
+    this.clock.clearTimeout(this.firstTimer);
     this.heldBack = undefined;
     for (const channel of this.channels.values()) channel.close();
     this.channels.clear();
@@ -241,7 +254,7 @@ export class ListDistributor {
       generation: pending.target.generation,
       cause: pending.cause,
       members: this.channels.size,
-      ms: Date.now() - pending.since,
+      ms: this.clock.now() - pending.since,
       via: pending.via,
     };
     this.log.info('list.converged', { generation: convergence.generation, cause: convergence.cause, members: convergence.members, ms: convergence.ms, bySession: pending.via.session, byExec: pending.via.exec });
