@@ -122,7 +122,7 @@ export interface ControllerOptions {
 /** What a pass observed: the engine's list, and what this process knew beside it then. */
 type Observation = Pick<PassInput, 'listed' | 'starting' | 'desired' | 'unhealthy' | 'downLong'>;
 
-/** The members one change started and removed, by container id. */
+/** The members one change started and removed (container ids, in the order it happened); see `Controller.settle`. */
 export interface ChangeOutcome {
   started: string[];
   removed: string[];
@@ -251,10 +251,13 @@ export class Controller {
   }
 
   /**
-   * Resolves after a pass that starts from now finds nothing left to do, with the ids of the
-   * members started and removed from the call until then: called right after `scaleTo`,
-   * that change's members (`fleet add` and `fleet remove` report them). A death or a
-   * replacement in that time is part of it too. It fails when `timeoutMs` pass without a
+   * Resolves after a pass that starts from now finds nothing left to do, with the container
+   * ids this controller started and removed from the call until then. Called right after
+   * `scaleTo`, these are that change's members (what `fleet add` and `fleet remove` report:
+   * `const { started, removed } = await controller.settle(ms)`); a replacement or a reaped
+   * dead member in that time, or another change settling at once, is part of it too. The
+   * removed are gone from the member set by then: whoever reports their names keeps them
+   * from before. It fails when `timeoutMs` pass without a
    * member entering rotation, or after SETTLE_LIMIT_MS in all: a large fleet on a slow engine
    * keeps going as long as members keep coming up (the engine here starts the 200th container
    * several times slower than the 10th).
