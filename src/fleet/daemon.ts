@@ -134,11 +134,8 @@ export class Daemon {
 
     const checker = new HealthChecker(members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: HEALTH_PATH });
     this.checker = checker;
-    // The lists and the controller need each other: the controller drives the lists, and a
-    // list held admits its member. Bound once the controller exists; nothing is held before start().
-    let admit: (id: string) => void = () => undefined;
+    // A list held admits its member: the controller hears that from the lists directly.
     const lists = new ListDistributor({ open: (id) => this.engine.openListSession(id), oneShot: (id, ips) => this.engine.pushList(id, ips) }, log, {
-      held: (id) => admit(id),
       pushed: (via, ok) => metrics.pushed(via, ok),
       converged: (convergence) => metrics.converged(convergence.ms),
     });
@@ -173,7 +170,6 @@ export class Daemon {
       log,
     );
     this.controller = controller;
-    admit = (id) => controller.admit(id);
     metrics.readFrom({
       members: () => members.list(),
       desired: () => controller.desired,

@@ -1,6 +1,7 @@
-// What a Docker event of a member means for the control plane. Every event leads to a
-// pass anyway (the loop is level-triggered); a death is acted on before it: the member
-// leaves the rotation and its peers' lists at once.
+// What a Docker event of a member means for the control plane: the first step of the
+// control loop's one path. Every event leads to a full pass (the loop is level-triggered);
+// a death also leaves the rotation here, and the controller plans its peers' lists from the
+// last observation plus the death at once (`Controller.observeDeath`).
 import type { Logger } from '../../log.js';
 import type { FleetEvent } from '../docker/engine.js';
 import type { MemberSet } from './members.js';
@@ -12,9 +13,9 @@ export function routeEvent(event: FleetEvent, members: MemberSet, controller: Co
   if (action === 'die' || action === 'destroy' || action === 'oom') {
     // Out of rotation now: no request should wait on a dead address.
     if (members.get(id)?.state !== 'draining') members.reportUnreachable(id, 'died');
-    controller.noteDied(id);
+    controller.observeDeath(id);
   } else if (action === 'start' || action === 'restart' || action === 'unpause') {
-    controller.noteStarted(id);
+    controller.observeStart(id);
   } else {
     controller.request();
   }

@@ -41,8 +41,7 @@ async function fleetOf(t: Tap, desired: number) {
   const members = new MemberSet({ rise: 1, fall: 1 });
   const log = new Logger({ level: 'ERROR', stream: new PassThrough() });
   const changes = new ChangeRecorder();
-  let admit: (id: string) => void = () => undefined;
-  const lists = new ListDistributor(readers, log, { held: (id) => admit(id) });
+  const lists = new ListDistributor(readers, log, {});
   const controller = new Controller(
     recordingEngine(engine, changes),
     members,
@@ -58,7 +57,6 @@ async function fleetOf(t: Tap, desired: number) {
     { fleet: 'f', image: 'i', limits: { memoryBytes: 1, cpus: 1 }, port: 8080, desired, drainTimeoutMs: 50, stopGraceSeconds: 0, replaceAfterMs: 0, coalesceMs: 1, exitGraceMs: 0 },
     log,
   );
-  admit = (id) => controller.admit(id);
   t.teardown(() => {
     controller.stop();
     lists.close();
@@ -96,7 +94,7 @@ t.test("a death during an add is the replacement's, not the add's", async (t) =>
   const scaling = scale(sources, 1);
   // Docker says the member died while the add runs: the controller replaces it.
   engine.containers = engine.containers.map((c) => (c.id === victim.id ? { ...c, running: false } : c));
-  controller.noteDied(victim.id);
+  controller.observeDeath(victim.id);
   const result = await scaling;
   t.equal(result.added.length, 1, 'one member added, as asked (a diff of the lists would say two)');
   t.same(result.removed, [], 'the dead member is not reported as removed');

@@ -93,6 +93,11 @@ export class MemberChannel {
     return this.acked;
   }
 
+  /** The list this member must serve: the one it holds, or one being written to it. */
+  get wants(): ListTarget | undefined {
+    return this.want;
+  }
+
   get sessionOpen(): boolean {
     return this.state === 'open';
   }

@@ -1,9 +1,18 @@
-// The control loop: observe (Docker) -> plan (pure) -> apply (Docker, the lists, the
-// member set). Every trigger (a Docker event, a reconnect of the event stream, the resync
-// timer, a command) leads to the same full pass, one at a time. A failed observation acts
-// on nothing; an empty one is confirmed before anything is taken away. Starts and removals
-// run in the background (a drain can take seconds): the next pass sees them through
-// `starting` and `removing`, and a pass never waits on one.
+// The control loop, one path for every change: observe -> plan -> apply.
+//   observe  `pass` lists the fleet's containers (`observe`); an event between passes
+//            (`observeDeath`, `observeStart`) updates the state (state.ts).
+//   plan     `planPass` (plan.ts, pure) reads the state and the observation and returns the
+//            plan, the starts, and the state the next pass reads.
+//   apply    `apply` carries the plan out: the rotation, the starts, the lists (handed to the
+//            distributor as the plan decided them), the removals. It does not plan again.
+// Every trigger (a Docker event, a reconnect of the event stream, the resync timer, a
+// command) leads to the same full pass, one at a time. A death also runs a pass at once from
+// the last observation plus the event (`passFromLast`): the survivors get a list without the
+// dead member before the engine is asked for a new list, and the full pass follows.
+//
+// A failed observation acts on nothing; an empty one is confirmed before anything is taken
+// away. Starts and removals run in the background (a drain can take seconds): the next pass
+// sees them through `startsInFlight` and `removalsInFlight`, and a pass never waits on one.
 //
 // A failure (a death fleet did not ask for, a member unhealthy too long, a start that
 // failed) is an observation like the others: the pass that sees it decides whether and
@@ -14,9 +23,10 @@ import type { MemberSet } from '../members.js';
 import { FleetError } from '../../errors.js';
 import type { ListTarget } from '../lists/channel.js';
 import type { Publish } from '../lists/distributor.js';
-import { Coalescer } from './coalesce.js';
-import { type ObservedContainer, type Plan, isSettled, plan } from './plan.js';
-import { type ReplacementConfig, type ReplacementState, type SystemicReason, backoff, decide, engineAnswered, failed, initialState } from './replacement.js';
+import { Coalescer, type Timers } from './coalesce.js';
+import { type ObservedContainer, type PassConfig, type PassInput, type PassPlan, isSettled, planPass } from './plan.js';
+import { type ReplacementConfig, type SystemicReason, backoff } from './replacement.js';
+import { type ReconcileState, initialReconcileState, listAnswered, memberServes, memberStarted, noteDeath, noteStart, startFailed } from './state.js';
 import {
   ENGINE_CONCURRENCY,
   ENGINE_SLOW_MS,
@@ -41,13 +51,15 @@ export interface ControllerEngine {
 /** What the controller needs of the list distributor. */
 export interface ControllerLists {
   readonly current: ListTarget | undefined;
-  readonly tracked: string[];
-  track(ids: Iterable<string>): void;
-  untrack(id: string): void;
+  /** The member restarted: what it holds is unknown again. */
   invalidate(id: string): void;
   holds(id: string): string | undefined;
+  writing(id: string): string | undefined;
+  /** Hands a plan's list decision over: who is served, who gets the list, who first. */
   publish(ips: readonly string[], change: Publish): ListTarget;
   waitHeld(ids: readonly string[], key: string, timeoutMs: number): Promise<void>;
+  /** Tells the controller each time a member holds a list. */
+  onHeld(listener: (id: string) => void): void;
 }
 
 export interface ControllerHooks {
@@ -105,14 +117,17 @@ export interface ControllerOptions {
   replacement?: ReplacementConfig;
   /** The clock every decision by time reads (Date.now unless set). */
   now?: () => number;
+  /** The timers of the passes the clock asks for: a grace period's end, a held replacement, a retry (the host's unless set). */
+  timers?: Timers;
 }
 
-/** A failure seen since the last pass, for it to decide on. */
-interface Failure {
-  id: string | undefined;
-  reason: 'died' | 'unhealthy' | 'start';
-  /** How many failures in a row the slot had before this one. */
-  attempts: number;
+/** What a pass observed: the engine's list, and what this process knew beside it then. */
+type Observation = Pick<PassInput, 'listed' | 'starting' | 'desired' | 'unhealthy' | 'downLong'>;
+
+/** The members one change started and removed (container ids, in the order it happened); see `Controller.settle`. */
+export interface ChangeOutcome {
+  started: string[];
+  removed: string[];
 }
 
 /** How long a pass waits for the members to hold a list it published. */
@@ -135,7 +150,9 @@ const SETTLE_LIMIT_MS = 15 * 60_000;
 
 interface Waiter {
   after: number;
-  resolve: () => void;
+  /** What started and was removed while it waited. */
+  outcome: ChangeOutcome;
+  resolve: (outcome: ChangeOutcome) => void;
   reject: (error: Error) => void;
   timer: NodeJS.Timeout;
 }
@@ -146,41 +163,31 @@ interface Change {
   since: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 export class Controller {
   private desiredCount: number;
   /** The last pass's error, cleared by a pass that succeeds. */
   lastError: Error | undefined;
-  /** Containers decided for removal; the removal itself may be in flight. */
-  private readonly removing = new Set<string>();
-  private readonly removals = new Set<string>();
-  private starting = 0;
-  /** Containers Docker said died: its list shows them running for a while after the event. */
-  private readonly died = new Set<string>();
-  /** When each stopped member was first known to be stopped. */
-  private readonly exited = new Map<string, number>();
+  /** What the controller knows between passes; only `planPass` and the transitions of state.ts make a new one. */
+  private state: ReconcileState;
+  /** The last full pass's observation: a death is planned from it before the engine is asked again. */
+  private lastObservation: Observation | undefined;
+  /** Containers being stopped and removed now. */
+  private readonly removalsInFlight = new Set<string>();
+  private startsInFlight = 0;
   private readonly coalescer: Coalescer;
   private change: Change | undefined;
   private waiters: Waiter[] = [];
   /** Members that entered rotation so far: a settle that sees this grow is making progress. */
   private admitted = 0;
-  private started = 0;
+  /** Passes begun so far: a settle waits for one that begins after it. */
+  private passCount = 0;
   private failures = 0;
-  private retryTimer: NodeJS.Timeout | undefined;
-  private wakeTimer: NodeJS.Timeout | undefined;
+  private retryTimer: unknown;
+  private wakeTimer: unknown;
   private stopped = false;
   private readonly now: () => number;
-  private readonly replacementConfig: ReplacementConfig;
-  private policy: ReplacementState;
-  /** Failures seen since the last pass. */
-  private failuresSeen: Failure[] = [];
-  /** Members started as a replacement, with their slot's failures in a row; forgotten once one serves. */
-  private readonly lineage = new Map<string, number>();
-  /** Members whose failure was counted already (a death has several events, a failing member many passes). */
-  private readonly counted = new Set<string>();
-  private suspension: { reason: SystemicReason; since: number } | undefined;
-  private held = 0;
+  private readonly timers: Timers;
+  private readonly config: PassConfig;
 
   constructor(
     private readonly engine: ControllerEngine,
@@ -192,16 +199,21 @@ export class Controller {
   ) {
     this.desiredCount = options.desired;
     this.now = options.now ?? Date.now;
-    this.replacementConfig = options.replacement ?? REPLACEMENT_DEFAULTS;
-    this.policy = initialState(this.replacementConfig, this.now());
+    this.timers = options.timers ?? globalThis;
+    this.config = { exitGraceMs: options.exitGraceMs ?? EXIT_GRACE_MS, maxStarts: MAX_CONCURRENT_STARTS, replacement: options.replacement ?? REPLACEMENT_DEFAULTS };
+    this.state = initialReconcileState(this.config.replacement, this.now());
     this.coalescer = new Coalescer(() => this.pass(), options.coalesceMs, (error) => this.log.error('reconcile.bug', { error: error as Error }));
+    lists.onHeld((id) => this.admit(id));
   }
 
   get desired(): number {
     return this.desiredCount;
   }
 
-  /** A new size, asked for by a command: the change is timed from now. */
+  /**
+   * A new size, asked for by a command: the change is timed from now. Call `settle` right
+   * after it to wait for the change and learn which members it started and removed.
+   */
   scaleTo(count: number, cause = 'scale'): void {
     this.desiredCount = count;
     this.change = { cause, since: this.now() };
@@ -213,36 +225,22 @@ export class Controller {
   }
 
   /**
-   * A die event: the container no longer serves, whatever the next list says. Its peers
-   * get a list without it at once, before any pass; the replacement follows.
+   * A die event: the container no longer serves, whatever the next list says. A pass from
+   * the last observation plus the death hands its peers a list without it at once; the full
+   * pass that follows decides the replacement and the removal.
    */
-  noteDied(id: string): void {
+  observeDeath(id: string): void {
     const since = this.now();
-    // A death fleet did not ask for (not one it is removing, not a second event of the same
-    // one) is a failure for the next pass to decide on.
     const member = this.members.get(id);
-    if (member && !this.removing.has(id) && !this.died.has(id) && member.state !== 'draining') {
-      this.failuresSeen.push({ id, reason: 'died', attempts: this.lineage.get(id) ?? 0 });
-    }
-    this.died.add(id);
-    this.exited.set(id, since);
-    const ip = this.members.get(id)?.ip;
-    const current = this.lists.current;
-    this.lists.untrack(id);
-    if (ip && current?.ips.includes(ip)) {
-      this.change = { cause: 'death', since };
-      this.lists.publish(
-        current.ips.filter((x) => x !== ip),
-        this.change,
-      );
-    }
+    this.state = noteDeath(this.state, id, since, member && { name: member.name, ip: member.ip, draining: member.state === 'draining' });
+    if (member && this.lists.current?.ips.includes(member.ip)) this.change = { cause: 'death', since };
+    this.passFromLast();
     this.request();
   }
 
   /** A start event: a container that died may run again, and a restarted one serves no list. */
-  noteStarted(id: string): void {
-    this.died.delete(id);
-    this.exited.delete(id);
+  observeStart(id: string): void {
+    this.state = noteStart(this.state, id);
     this.lists.invalidate(id);
     this.request();
   }
@@ -253,24 +251,19 @@ export class Controller {
     return current !== undefined && this.lists.holds(id) === current.key;
   }
 
-  /** A member now holds a list: it may serve (checked at once if it never was). */
-  admit(id: string): void {
-    const member = this.members.get(id);
-    if (!member || member.state === 'draining' || this.lists.holds(id) === undefined) return;
-    this.members.setReady(id, true);
-    this.admitted++;
-    // A replacement that serves ends its slot's run of failures.
-    this.lineage.delete(id);
-    if (member.health.up === undefined) void this.hooks.check(id);
-  }
-
   /**
-   * Resolves after a pass that starts from now finds nothing left to do. It fails when
-   * `timeoutMs` pass without a member entering rotation, or after SETTLE_LIMIT_MS in all: a
-   * large fleet on a slow engine keeps going as long as members keep coming up (the engine
-   * here starts the 200th container several times slower than the 10th).
+   * Resolves after a pass that starts from now finds nothing left to do, with the container
+   * ids this controller started and removed from the call until then. Called right after
+   * `scaleTo`, these are that change's members (what `fleet add` and `fleet remove` report:
+   * `const { started, removed } = await controller.settle(ms)`); a replacement or a reaped
+   * dead member in that time, or another change settling at once, is part of it too. The
+   * removed are gone from the member set by then: whoever reports their names keeps them
+   * from before. It fails when `timeoutMs` pass without a
+   * member entering rotation, or after SETTLE_LIMIT_MS in all: a large fleet on a slow engine
+   * keeps going as long as members keep coming up (the engine here starts the 200th container
+   * several times slower than the 10th).
    */
-  settle(timeoutMs: number): Promise<void> {
+  settle(timeoutMs: number): Promise<ChangeOutcome> {
     return new Promise((resolve, reject) => {
       const begun = Date.now();
       let seen = this.admitted;
@@ -286,7 +279,7 @@ export class Controller {
         const what = progressed ? `within ${Math.round(SETTLE_LIMIT_MS / 1000)} s` : `: no member came up for ${Math.round(timeoutMs / 1000)} s`;
         reject(new FleetError('FLEET_CONVERGE_TIMEOUT', `fleet "${this.options.fleet}" did not converge ${what}${why}`));
       };
-      const waiter: Waiter = { after: this.started, resolve, reject, timer: setTimeout(expire, timeoutMs) };
+      const waiter: Waiter = { after: this.passCount, outcome: { started: [], removed: [] }, resolve, reject, timer: setTimeout(expire, timeoutMs) };
       this.waiters.push(waiter);
       this.request();
     });
@@ -295,26 +288,33 @@ export class Controller {
   stop(): void {
     this.stopped = true;
     this.coalescer.stop();
-    if (this.retryTimer) clearTimeout(this.retryTimer);
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
+    if (this.retryTimer) this.timers.clearTimeout(this.retryTimer);
+    if (this.wakeTimer) this.timers.clearTimeout(this.wakeTimer);
     for (const waiter of this.waiters.splice(0)) {
       clearTimeout(waiter.timer);
       waiter.reject(new FleetError('FLEET_NOT_RUNNING', `fleet "${this.options.fleet}" is shutting down`));
     }
   }
 
+  /** Replacing as it stands: suspended or not, and what waits. */
+  replacement(): ReplacementStatus {
+    return { suspended: this.state.suspension?.reason, since: this.state.suspension?.since, held: this.state.held };
+  }
+
+  /** The full pass: observe, plan, apply; then settle the waiters, or ask for the next pass. */
   private async pass(): Promise<void> {
     if (this.stopped) return;
-    const index = ++this.started;
+    const index = ++this.passCount;
     let settled = false;
     try {
       // Counted before the observation: a start that ends meanwhile is then seen twice
       // (too few started, corrected next pass), never missed (one too many).
-      const starting = this.starting;
-      const observed = await this.observe();
-      const p = this.planFor(observed, starting);
+      const starting = this.startsInFlight;
+      const observation = this.observation(await this.observe(), starting);
+      this.lastObservation = observation;
+      const p = this.plan('list', observation);
       await this.apply(p);
-      settled = isSettled(p) && this.starting === 0 && this.removals.size === 0;
+      settled = isSettled(p.plan) && this.startsInFlight === 0 && this.removalsInFlight.size === 0;
       this.lastError = undefined;
       this.failures = 0;
     } catch (error) {
@@ -328,25 +328,31 @@ export class Controller {
       this.waiters = this.waiters.filter((w) => w.after >= index);
       for (const waiter of done) {
         clearTimeout(waiter.timer);
-        waiter.resolve();
+        waiter.resolve(waiter.outcome);
       }
       return;
     }
     // Work remains: after a failure, look again after a backoff; otherwise at once, unless
     // a start or a removal is in flight (each asks for a pass when it ends).
     if (this.failures > 0) this.retryLater();
-    else if (this.starting === 0 && this.removals.size === 0) this.request();
+    else if (this.startsInFlight === 0 && this.removalsInFlight.size === 0) this.request();
   }
 
-  /** Replacing as it stands: suspended or not, and what waits. */
-  replacement(): ReplacementStatus {
-    return { suspended: this.suspension?.reason, since: this.suspension?.since, held: this.held };
+  /**
+   * A pass without a list: the last full pass's input plus what the state learned since (a
+   * death). It decides only what the members serve and hands that over at once; starts and
+   * removals wait for the full pass, which asks the engine. Nothing to plan from before the
+   * first full pass.
+   */
+  private passFromLast(): void {
+    if (!this.lastObservation || this.stopped) return;
+    void this.apply(this.plan('last', this.lastObservation));
   }
 
   private retryLater(): void {
-    if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.retryTimer) this.timers.clearTimeout(this.retryTimer);
     const delay = backoff(this.failures + 1, 100, 5_000);
-    this.retryTimer = setTimeout(() => {
+    this.retryTimer = this.timers.setTimeout(() => {
       this.retryTimer = undefined;
       this.request();
     }, delay);
@@ -357,7 +363,7 @@ export class Controller {
     const observed = await this.list();
     if (observed.length === 0 && this.members.size > 0) {
       // Never take a whole fleet away on one empty answer: ask again.
-      await sleep(250);
+      await new Promise<void>((resolve) => this.timers.setTimeout(() => resolve(), 250));
       return this.list();
     }
     return observed;
@@ -368,142 +374,130 @@ export class Controller {
     const begun = this.now();
     try {
       const listed = await this.engine.listMembers(this.options.fleet);
-      this.policy = engineAnswered(this.policy, this.now(), true, this.replacementConfig, this.now() - begun);
+      this.state = listAnswered(this.state, this.now(), true, this.now() - begun, this.config.replacement);
       return listed;
     } catch (error) {
-      this.policy = engineAnswered(this.policy, this.now(), false, this.replacementConfig, this.now() - begun);
+      this.state = listAnswered(this.state, this.now(), false, this.now() - begun, this.config.replacement);
       throw error;
     }
   }
 
-  // plan: what to do about it (pure; see plan.ts), from what this process knows.
-  private planFor(listed: ObservedContainer[], starting: number): Plan {
-    const seen = new Set(listed.map((c) => c.id));
-    for (const id of this.removing) if (!seen.has(id) && !this.removals.has(id)) this.removing.delete(id);
-    for (const id of this.died) if (!seen.has(id)) this.died.delete(id);
-    const observed = listed.map((c) => (c.running && this.died.has(c.id) ? { ...c, running: false } : c));
-    const now = this.now();
-    const lingering = new Set<string>();
-    for (const c of observed) {
-      if (c.running || c.state === 'created') {
-        this.exited.delete(c.id);
-        continue;
-      }
-      const since = this.exited.get(c.id) ?? now;
-      this.exited.set(c.id, since);
-      if (now - since < (this.options.exitGraceMs ?? EXIT_GRACE_MS)) lingering.add(c.id);
-    }
-    for (const id of this.exited.keys()) if (!seen.has(id)) this.exited.delete(id);
-    // A pass when the first grace period ends, even if nothing else asks for one.
-    const grace = this.options.exitGraceMs ?? EXIT_GRACE_MS;
-    const next = Math.min(...[...lingering].map((id) => this.exited.get(id)! + grace - now));
-    if (Number.isFinite(next)) setTimeout(() => this.request(), next + 10).unref();
-    const holding = new Map<string, string>();
-    for (const c of listed) {
-      const key = this.lists.holds(c.id);
-      if (key !== undefined) holding.set(c.id, key);
-    }
-    // Surplus goes from members known to fail their checks first; a new or restarted member
-    // that has not been checked yet is not held against.
-    const healthy = new Set(listed.filter((c) => this.members.get(c.id)?.health.up !== false).map((c) => c.id));
-    // While failures are systemic, a failing member is kept: it may serve again when the
-    // engine does, and removing it is more work for an engine already short of it.
+  /** What this process knows beside the engine's list: the desired size and the members' health. */
+  private observation(listed: ObservedContainer[], starting: number): Observation {
+    const unhealthy = new Set(this.members.list().filter((m) => m.health.up === false).map((m) => m.id));
     const downLong = this.options.replaceAfterMs > 0 ? this.members.downFor(this.options.replaceAfterMs, this.options.startPeriodMs ?? START_PERIOD_MS) : [];
-    const failing = new Set(this.suspension ? [] : downLong);
-    for (const id of failing) {
-      if (!this.removing.has(id) && !this.counted.has(id)) this.failuresSeen.push({ id, reason: 'unhealthy', attempts: this.lineage.get(id) ?? 0 });
+    return { listed, starting, desired: this.desiredCount, unhealthy, downLong };
+  }
+
+  // plan: what to do about it (pure; see plan.ts), from the state, the observation, and
+  // what each member's list channel holds and is writing now.
+  private plan(from: PassInput['from'], observation: Observation): PassPlan {
+    const holding = new Map<string, string>();
+    const writing = new Map<string, string>();
+    for (const { id } of observation.listed) {
+      const held = this.lists.holds(id);
+      if (held !== undefined) holding.set(id, held);
+      const written = this.lists.writing(id);
+      if (written !== undefined) writing.set(id, written);
     }
-    for (const id of this.counted) if (!seen.has(id)) this.counted.delete(id);
-    for (const id of this.lineage.keys()) if (!seen.has(id) && this.starting === 0) this.lineage.delete(id);
-    return plan({ desired: this.desiredCount, observed, removing: this.removing, starting, now: Math.floor(now / 1000), lingering, holding, healthy, failing });
+    const input: PassInput = { ...observation, from, now: this.now(), startsInFlight: this.startsInFlight, removalsInFlight: new Set(this.removalsInFlight), holding, writing };
+    const decision = planPass(this.state, input, this.config);
+    this.state = decision.state;
+    return decision;
   }
 
   /**
-   * The failures seen since the last pass, and what the policy lets start of the gap: owed
-   * replacements after their backoff and within the rate, none while failures are systemic.
+   * apply: carries out one plan, step by step, and plans nothing again: what it starts, the
+   * next pass sees.
    */
-  private decideStarts(gap: number): number[] {
-    const now = this.now();
-    const failures = this.failuresSeen.splice(0).filter((f) => f.id === undefined || !this.counted.has(f.id));
-    for (const f of failures) {
-      if (f.id !== undefined) this.counted.add(f.id);
-      this.policy = failed(this.policy, now, f.attempts, this.replacementConfig);
-    }
-    const d = decide(this.policy, now, gap, this.desiredCount, this.replacementConfig, Math.max(0, MAX_CONCURRENT_STARTS - this.starting));
-    this.policy = d.state;
-    this.held = d.held;
-    for (const f of failures) {
-      if (f.reason === 'start') continue;
-      const member = f.id === undefined ? undefined : this.members.get(f.id);
-      const reason = f.reason === 'died' ? 'died' : `unhealthy for ${this.options.replaceAfterMs} ms`;
-      this.log.warn('member.replacing', { member: member?.name, id: f.id?.slice(0, 12), ip: member?.ip, reason, attempt: f.attempts + 1, suspended: d.suspended });
-      this.hooks.replacing?.(f.id!, f.reason === 'died' ? 'died' : 'unhealthy');
-    }
-    if (d.suspended && !this.suspension) {
-      this.suspension = { reason: d.suspended, since: now };
-      this.log.warn('replacements.suppressed', { reason: d.suspended, held: d.held, desired: this.desiredCount, serving: this.members.rotation.length });
-      if (d.held) this.hooks.suppressed?.(d.held);
-    } else if (d.suspended) {
-      if (failures.length) this.hooks.suppressed?.(failures.length);
-    } else if (this.suspension) {
-      this.log.info('replacements.resumed', { after: now - this.suspension.since, held: d.held, starting: d.start.length });
-      this.suspension = undefined;
-    }
-    // A pass when the next held replacement may go (a suspension is looked at again by every pass).
-    if (this.wakeTimer) clearTimeout(this.wakeTimer);
-    this.wakeTimer = undefined;
-    if (d.wakeAt !== undefined) {
-      this.wakeTimer = setTimeout(() => this.request(), Math.max(0, d.wakeAt - now) + 10);
-      this.wakeTimer.unref();
-    }
-    return [...d.start, ...Array.from({ length: d.fresh }, () => 0)];
-  }
-
-  // apply: carries out one plan. It does not observe or plan again: what it starts, the next pass sees.
-  private async apply(p: Plan): Promise<void> {
-    if (!isSettled(p)) this.log.debug('reconcile.plan', { start: p.start, drain: p.drain.length, reap: p.reap.length, push: p.push.length, desired: this.desiredCount });
+  private async apply(p: PassPlan): Promise<void> {
+    const { plan } = p;
+    if (p.from === 'list' && !isSettled(plan)) this.log.debug('reconcile.plan', { start: plan.start, drain: plan.drain.length, reap: plan.reap.length, push: plan.push.length, desired: this.desiredCount });
+    this.report(p);
 
     // The balancer: kept members are known to it, others leave it (draining ones finish first).
-    const keep = new Set(p.keep.map((c) => c.id));
-    for (const c of p.keep) this.members.upsert({ id: c.id, name: c.name, ip: c.ip!, port: this.options.port });
+    const keep = plan.keep.map((c) => c.id);
+    for (const c of plan.keep) this.members.upsert({ id: c.id, name: c.name, ip: c.ip!, port: this.options.port });
     for (const member of this.members.list()) {
-      if (!keep.has(member.id) && member.state !== 'draining' && !p.drain.includes(member.id)) this.takeOut(member.id);
+      if (!keep.includes(member.id) && member.state !== 'draining' && !plan.drain.includes(member.id)) this.takeOut(member.id);
     }
 
     // The rest start as these finish (each completion asks for a pass).
-    for (const attempts of this.decideStarts(p.start)) this.startOne(attempts);
+    for (const attempts of p.starts) this.startOne(attempts);
+    if (p.from === 'list') this.wakeAt(p.wakeAt);
 
-    // The lists: every kept member is served, new ones first; nobody else is.
-    for (const id of this.lists.tracked) if (!keep.has(id)) this.lists.untrack(id);
-    this.lists.track(keep);
+    // The lists, as the plan decided them: kept members are served, the list goes to those
+    // that lack it, new ones first; nobody else is served.
     const change = this.change ?? { cause: 'reconcile', since: this.now() };
-    const target = this.lists.publish(p.list, { ...change, first: p.fresh });
-    const listed = this.lists.waitHeld([...keep], target.key, LIST_WAIT_MS);
+    const target = this.lists.publish(plan.list, { ...change, members: keep, to: plan.push, first: plan.fresh });
+    const listed = this.lists.waitHeld(keep, target.key, LIST_WAIT_MS);
 
-    // Removals: out of rotation and out of the lists now; stopped in the background, once
-    // the others serve a list without them (and, for a drain, its requests are done).
-    for (const id of p.reap) this.remove(id, 0, false, listed);
-    for (const id of p.drain) this.remove(id, this.options.stopGraceSeconds, true, listed);
+    // Removals: out of rotation now; stopped in the background, once the others serve a
+    // list without them (and, for a drain, its requests are done).
+    for (const id of p.removals.reap) this.remove(id, 0, false, listed);
+    for (const id of p.removals.drain) this.remove(id, this.options.stopGraceSeconds, true, listed);
 
     await listed;
     for (const id of keep) this.admit(id);
   }
 
+  /** Logs and counts what the plan decided about failures and replacing. */
+  private report(p: PassPlan): void {
+    for (const f of p.decided) {
+      if (f.reason === 'start') continue;
+      const member = f.id === undefined ? undefined : this.members.get(f.id);
+      const reason = f.reason === 'died' ? 'died' : `unhealthy for ${this.options.replaceAfterMs} ms`;
+      this.log.warn('member.replacing', { member: f.name ?? member?.name, id: f.id?.slice(0, 12), ip: f.ip ?? member?.ip, reason, attempt: f.attempts + 1, suspended: p.suspended });
+      this.hooks.replacing?.(f.id!, f.reason === 'died' ? 'died' : 'unhealthy');
+    }
+    const s = p.suspension;
+    if (s?.change === 'began') {
+      this.log.warn('replacements.suppressed', { reason: p.suspended, held: s.held, desired: this.desiredCount, serving: this.members.rotation.length });
+      if (s.held) this.hooks.suppressed?.(s.held);
+    } else if (p.suspended) {
+      if (p.decided.length) this.hooks.suppressed?.(p.decided.length);
+    } else if (s?.change === 'ended') {
+      this.log.info('replacements.resumed', { after: this.now() - s.since, held: s.held, starting: s.starting });
+    }
+  }
+
+  /** A pass at `at` (a grace period ends, a held replacement may go), even if nothing else asks for one. */
+  private wakeAt(at: number | undefined): void {
+    if (this.wakeTimer) this.timers.clearTimeout(this.wakeTimer);
+    this.wakeTimer = undefined;
+    if (at === undefined) return;
+    this.wakeTimer = this.timers.setTimeout(() => {
+      this.wakeTimer = undefined;
+      this.request();
+    }, Math.max(0, at - this.now()) + 10);
+    (this.wakeTimer as { unref?: () => void }).unref?.();
+  }
+
+  /** A member now holds a list: it may serve (checked at once if it never was). */
+  private admit(id: string): void {
+    const member = this.members.get(id);
+    if (!member || member.state === 'draining' || this.lists.holds(id) === undefined) return;
+    this.members.setReady(id, true);
+    this.admitted++;
+    this.state = memberServes(this.state, id);
+    if (member.health.up === undefined) void this.hooks.check(id);
+  }
+
   /** Starts a member; `attempts` is how many failures in a row its slot had (0: a fresh start). */
   private startOne(attempts: number): void {
-    this.starting++;
+    this.startsInFlight++;
     this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels, limits: this.options.limits }).then(
       (id) => {
-        this.starting--;
-        if (attempts > 0) this.lineage.set(id, attempts);
+        this.startsInFlight--;
+        this.state = memberStarted(this.state, id, attempts);
+        for (const waiter of this.waiters) waiter.outcome.started.push(id);
         this.log.info('member.started', { id: id.slice(0, 12), attempt: attempts + 1 });
         this.request();
       },
       (error: Error) => {
-        this.starting--;
+        this.startsInFlight--;
         this.lastError = error;
-        this.policy = engineAnswered(this.policy, this.now(), false, this.replacementConfig);
-        this.failuresSeen.push({ id: undefined, reason: 'start', attempts });
+        this.state = startFailed(this.state, this.now(), attempts, this.config.replacement);
         this.log.warn('member.start_failed', { error, attempt: attempts + 1 });
         this.request();
       },
@@ -512,23 +506,22 @@ export class Controller {
 
   /** Removes a container in the background: drained members finish their requests and stop gracefully. */
   private remove(id: string, graceSeconds: number, drain: boolean, listed: Promise<void>): void {
-    this.removing.add(id);
-    this.lists.untrack(id);
     if (drain) this.members.fence(id);
     else this.takeOut(id);
-    if (this.removals.has(id)) return;
-    this.removals.add(id);
+    if (this.removalsInFlight.has(id)) return;
+    this.removalsInFlight.add(id);
     void (async () => {
       try {
         await listed;
         if (drain && !(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
         await this.engine.stopAndRemove(id, graceSeconds);
         this.takeOut(id);
+        for (const waiter of this.waiters) waiter.outcome.removed.push(id);
         this.log.info('member.removed', { id: id.slice(0, 12) });
       } catch (error) {
         this.log.warn('member.remove_failed', { id: id.slice(0, 12), error: error as Error });
       } finally {
-        this.removals.delete(id);
+        this.removalsInFlight.delete(id);
         this.request();
       }
     })();

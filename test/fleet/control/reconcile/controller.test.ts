@@ -1,6 +1,7 @@
 // The control loop's safety rules, with an in-memory engine behind the controller's
 // engine port (Docker's own behaviour is covered end to end in test/fleet/e2e).
 import t from 'tap';
+import { Clock } from '@tapjs/clock';
 import { PassThrough } from 'node:stream';
 import { Logger } from '../../../../src/log.js';
 import { MemberSet } from '../../../../src/fleet/control/members.js';
@@ -19,7 +20,12 @@ class MemoryEngine implements ControllerEngine {
   private next = 0;
   constructor(readonly readers: FakeReaders) {}
 
+  /** How many times the fleet was listed. */
+  lists = 0;
+  private removalWaiters: ((id: string) => void)[] = [];
+
   async listMembers(): Promise<ObservedContainer[]> {
+    this.lists++;
     const glitch = this.glitches.shift();
     if (glitch === 'error') throw new Error('engine hiccup');
     if (glitch === 'empty') return [];
@@ -46,16 +52,23 @@ class MemoryEngine implements ControllerEngine {
     this.removed.push(id);
     this.readers.writes.push(`${id} removed`);
     this.containers = this.containers.filter((c) => c.id !== id);
+    for (const resolve of this.removalWaiters.splice(0)) resolve(id);
+  }
+
+  /** The next container removed. */
+  nextRemoval(): Promise<string> {
+    return new Promise((resolve) => this.removalWaiters.push(resolve));
   }
 }
 
-function setup(desired: number, replaceAfterMs = 0, exitGraceMs = 0) {
+/** A controller over in-memory fakes; with `clock`, every decision by time reads it (passes still run on the host's timers). */
+function setup(desired: number, replaceAfterMs = 0, exitGraceMs = 0, clock?: Clock) {
   const readers = new FakeReaders();
   const engine = new MemoryEngine(readers);
-  const members = new MemberSet({ rise: 2, fall: 3 });
+  const now = clock ? () => clock.now() : Date.now;
+  const members = new MemberSet({ rise: 2, fall: 3 }, () => {}, now);
   const log = new Logger({ level: 'ERROR', stream: new PassThrough() });
-  const hooks: { controller?: Controller } = {};
-  const lists = new ListDistributor(readers, log, { held: (id) => hooks.controller?.admit(id) });
+  const lists = new ListDistributor(readers, log);
   const controller = new Controller(
     engine,
     members,
@@ -67,10 +80,9 @@ function setup(desired: number, replaceAfterMs = 0, exitGraceMs = 0) {
       },
       forget: () => {},
     },
-    { fleet: 'f', image: 'i', limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5 }, port: 8080, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, coalesceMs: 1, exitGraceMs },
+    { fleet: 'f', image: 'i', limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5 }, port: 8080, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, coalesceMs: 1, exitGraceMs, ...(clock && { now, timers: clock }) },
     log,
   );
-  hooks.controller = controller;
   const stop = (): void => {
     controller.stop();
     lists.close();
@@ -126,7 +138,7 @@ t.test('a die event counts even while the list still shows the container running
   const { engine, controller, stop } = setup(2);
   t.teardown(stop);
   await controller.settle(5_000);
-  controller.noteDied('c1');
+  controller.observeDeath('c1');
   await controller.settle(5_000);
   t.same(engine.removed, ['c1'], 'the died container was reaped');
   t.equal(engine.containers.length, 2, 'and replaced');
@@ -154,11 +166,12 @@ t.test('scaling down stops the surplus only after the others hold the new list',
 });
 
 t.test('a member that stays unhealthy is replaced, and the replacement stays', async (t) => {
-  const { engine, members, controller, stop } = setup(2, 1);
+  const clock = new Clock();
+  const { engine, members, controller, stop } = setup(2, 1, 0, clock);
   t.teardown(stop);
   await controller.settle(5_000);
   members.reportUnreachable('c1');
-  await new Promise((resolve) => setTimeout(resolve, 5));
+  clock.advance(5);
   await controller.settle(5_000);
   t.same(engine.removed, ['c1'], 'only the failing member was removed');
   t.same(
@@ -173,8 +186,10 @@ t.test('after a death the survivors drop the dead member at once, and list the r
   t.teardown(stop);
   await controller.settle(5_000);
   const before = readers.writes.length;
-  controller.noteDied('c1');
+  const listed = engine.lists;
+  controller.observeDeath('c1');
   await new Promise((resolve) => setImmediate(resolve));
+  t.equal(engine.lists, listed, 'planned from the last observation: the engine was not asked');
   t.same(readers.lists.get('c2'), ['10.0.0.2', '10.0.0.3'], 'before any pass, c2 no longer lists the dead member');
   t.same(readers.lists.get('c3'), ['10.0.0.2', '10.0.0.3'], 'nor does c3');
   engine.containers[0].running = false;
@@ -191,27 +206,31 @@ t.test('a member restarted within the grace period comes back, and the surplus r
   const { engine, readers, controller, stop } = setup(3, 0, 1_000);
   t.teardown(stop);
   await controller.settle(5_000);
-  controller.noteDied('c1');
+  controller.observeDeath('c1');
   engine.containers[0].running = false;
   await controller.settle(5_000);
   t.same(engine.removed, [], 'the stopped member is not removed within the grace period');
   t.equal(engine.started, 4, 'but it is replaced at once');
   engine.containers[0].running = true;
-  controller.noteStarted('c1');
+  controller.observeStart('c1');
   await controller.settle(5_000);
   t.same(engine.removed, ['c4'], 'once it runs again, the newest member is the surplus');
   t.same(readers.lists.get('c1'), ['10.0.0.1', '10.0.0.2', '10.0.0.3'], 'and the restarted member serves the list again');
 });
 
-t.test('a stopped member that stays stopped is removed after the grace period', async (t) => {
-  const { engine, controller, stop } = setup(2, 0, 100);
+t.test('a stopped member that stays stopped is removed after the grace period, by a pass the controller asks for itself', async (t) => {
+  const clock = new Clock();
+  const { engine, controller, stop } = setup(2, 0, 100, clock);
   t.teardown(stop);
   await controller.settle(5_000);
   engine.containers[0].running = false;
   await controller.settle(5_000);
-  await new Promise((resolve) => setTimeout(resolve, 150));
+  clock.advance(99);
   await controller.settle(5_000);
-  t.same(engine.removed, ['c1']);
+  t.same(engine.removed, [], 'kept within the grace period');
+  const removal = engine.nextRemoval();
+  clock.advance(11);
+  t.equal(await removal, 'c1', 'removed once it ends, with no other trigger');
 });
 
 t.test('a large fleet starts its members a few at a time, and settles while they keep coming up', async (t) => {
@@ -222,4 +241,26 @@ t.test('a large fleet starts its members a few at a time, and settles while they
   t.equal(engine.started, 60);
   t.ok(engine.mostInFlight <= 16, `at most 16 starts at once (${engine.mostInFlight})`);
   t.equal(members.rotation.length, 60, 'all serve');
+});
+
+t.test('settle tells which members the change started and removed', async (t) => {
+  const { controller, stop } = setup(2);
+  t.teardown(stop);
+  t.same(await controller.settle(5_000), { started: ['c1', 'c2'], removed: [] }, 'the first members');
+  controller.scaleTo(4);
+  t.same(await controller.settle(5_000), { started: ['c3', 'c4'], removed: [] }, 'an add: the members it started');
+  controller.scaleTo(1);
+  const removed = await controller.settle(5_000);
+  t.same(removed.started, [], 'a remove starts nothing');
+  t.same([...removed.removed].sort(), ['c2', 'c3', 'c4'], 'and names the members it removed');
+  t.same(await controller.settle(5_000), { started: [], removed: [] }, 'a settled fleet: nothing');
+});
+
+t.test('a death and its replacement are one change: the dead member removed, its replacement started', async (t) => {
+  const { engine, controller, stop } = setup(2);
+  t.teardown(stop);
+  await controller.settle(5_000);
+  engine.containers[0].running = false;
+  controller.observeDeath('c1');
+  t.same(await controller.settle(5_000), { started: ['c3'], removed: ['c1'] });
 });

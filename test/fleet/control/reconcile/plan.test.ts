@@ -1,5 +1,7 @@
 import t from 'tap';
-import { type ObservedContainer, type PlanInput, compareIps, isSettled, listKey, plan } from '../../../../src/fleet/control/reconcile/plan.js';
+import { type ObservedContainer, type PassConfig, type PassInput, type PlanInput, compareIps, isSettled, listKey, plan, planPass } from '../../../../src/fleet/control/reconcile/plan.js';
+import type { ReplacementConfig } from '../../../../src/fleet/control/reconcile/replacement.js';
+import { type DyingMember, type ReconcileState, initialReconcileState, noteDeath, noteStart } from '../../../../src/fleet/control/reconcile/state.js';
 
 const c = (id: string, ip: string | undefined, created = 100, running = true): ObservedContainer => ({ id, name: `m-${id}`, ip, running, created });
 
@@ -173,12 +175,7 @@ for (const k of cases) {
     t.same(p.drain, k.drain, 'drains the right members');
     t.same(p.reap, k.reap, 'reaps the right containers');
     t.same(p.list, k.list, 'serves the right list');
-    t.same(
-      p.push.map((x) => x.id),
-      k.push,
-      'pushes only where the list differs',
-    );
-    for (const push of p.push) t.same(push.ips, k.list, 'every push carries the whole list');
+    t.same(p.push, k.push, 'pushes only where the list differs');
     t.same(
       p.fresh,
       p.keep.filter((x) => !k.input.holding.has(x.id)).map((x) => x.id),
@@ -206,4 +203,217 @@ t.test('a plan is settled only when there is nothing to do', async (t) => {
 
 t.test('addresses sort by value, not as text', async (t) => {
   t.same(['10.0.0.10', '9.0.0.1', '10.0.0.9', '172.20.1.2'].sort(compareIps), ['9.0.0.1', '10.0.0.9', '10.0.0.10', '172.20.1.2']);
+});
+
+// planPass: one pass's decision, from the controller's state and what the pass observed.
+const replacement: ReplacementConfig = { backoffBaseMs: 1_000, backoffMaxMs: 60_000, burst: 5, refillMs: 3_000, windowMs: 60_000, systemicMin: 2, systemicShare: 0.25, engineErrors: 3, engineCalmMs: 5_000, engineSlowMs: 5_000 };
+const config: PassConfig = { exitGraceMs: 2_000, maxStarts: 16, replacement };
+const NOW = 100_000;
+const fresh = (): ReconcileState => initialReconcileState(replacement, 0);
+const dying = (id: string): DyingMember => ({ name: `m-${id}`, ip: three.find((x) => x.id === id)!.ip!, draining: false });
+const died = (state: ReconcileState, ...ids: string[]): ReconcileState => ids.reduce((s, id) => noteDeath(s, id, NOW, dying(id)), state);
+
+const pass = (over: Partial<PassInput>): PassInput => ({
+  from: 'list',
+  now: NOW,
+  desired: 3,
+  listed: three,
+  starting: 0,
+  startsInFlight: 0,
+  removalsInFlight: new Set(),
+  holding: allPushed,
+  writing: new Map(),
+  unhealthy: new Set(),
+  downLong: [],
+  ...over,
+});
+
+interface PassCase {
+  name: string;
+  state: ReconcileState;
+  input: PassInput;
+  list: string[];
+  push: string[];
+  starts: number[];
+  removals: { drain: string[]; reap: string[] };
+  decided: string[];
+  wakeAt?: number;
+  suspension?: 'began' | 'ended';
+}
+
+const withoutC = ['172.20.0.2', '172.20.0.10'];
+const passCases: PassCase[] = [
+  {
+    name: 'a fleet at size with its lists in place: nothing to do',
+    state: fresh(),
+    input: pass({}),
+    list: sortedThree,
+    push: [],
+    starts: [],
+    removals: { drain: [], reap: [] },
+    decided: [],
+  },
+  {
+    name: 'a death is trusted over a list that still shows it running: out of the list, replaced at once, reaped after the grace period',
+    state: died(fresh(), 'c'),
+    input: pass({}),
+    list: withoutC,
+    push: ['a', 'b'],
+    starts: [1],
+    removals: { drain: [], reap: [] },
+    decided: ['c died'],
+    wakeAt: NOW + 2_000,
+  },
+  {
+    name: 'the same death planned from the last input: the lists only, nothing started or removed',
+    state: died(fresh(), 'c'),
+    input: pass({ from: 'last' }),
+    list: withoutC,
+    push: ['a', 'b'],
+    starts: [],
+    removals: { drain: [], reap: [] },
+    decided: [],
+  },
+  {
+    name: 'once the grace period is over, the dead member is reaped (its replacement already starting)',
+    state: died(fresh(), 'c'),
+    input: pass({ now: NOW + 2_000, starting: 1, startsInFlight: 1, holding: new Map([...allPushed].map(([id]) => [id, listKey(withoutC)])) }),
+    list: withoutC,
+    push: [],
+    starts: [],
+    removals: { drain: [], reap: ['c'] },
+    decided: ['c died'],
+  },
+  {
+    name: 'a death fleet decided on (a removal in flight) is no failure: reaped, not replaced',
+    state: died({ ...fresh(), decidedForRemoval: new Set(['c']) }, 'c'),
+    input: pass({ desired: 2, removalsInFlight: new Set(['c']) }),
+    list: withoutC,
+    push: ['a', 'b'],
+    starts: [],
+    removals: { drain: [], reap: ['c'] },
+    decided: [],
+    // The grace period still asks for a pass: a timer, not a decision.
+    wakeAt: NOW + 2_000,
+  },
+  {
+    name: 'a slot that failed before waits its backoff: held, and a pass is asked for when it may go',
+    state: died({ ...fresh(), lineage: new Map([['c', 1]]) }, 'c'),
+    input: pass({}),
+    list: withoutC,
+    push: ['a', 'b'],
+    starts: [],
+    removals: { drain: [], reap: [] },
+    decided: ['c died'],
+    wakeAt: NOW + 1_000,
+  },
+  {
+    name: 'deaths at once are systemic: nothing is replaced and replacing is suspended',
+    state: died(fresh(), 'b', 'c'),
+    input: pass({}),
+    list: ['172.20.0.2'],
+    push: ['a'],
+    starts: [],
+    removals: { drain: [], reap: [] },
+    decided: ['b died', 'c died'],
+    wakeAt: NOW + 2_000,
+    suspension: 'began',
+  },
+  {
+    name: 'a member unhealthy for too long is reaped and replaced',
+    state: fresh(),
+    input: pass({ downLong: ['b'], unhealthy: new Set(['b']) }),
+    list: ['172.20.0.2', '172.20.0.3'],
+    push: ['a', 'c'],
+    starts: [1],
+    removals: { drain: [], reap: ['b'] },
+    decided: ['b unhealthy'],
+  },
+  {
+    name: 'while replacing is suspended, a member unhealthy for too long keeps its place',
+    state: { ...fresh(), suspension: { reason: 'engine-slow', since: 0 }, policy: { ...fresh().policy, lastListMs: 9_000 } },
+    input: pass({ downLong: ['b'], unhealthy: new Set(['b']) }),
+    list: sortedThree,
+    push: [],
+    starts: [],
+    removals: { drain: [], reap: [] },
+    decided: [],
+  },
+  {
+    name: 'a scale down drains the newest member once the others hold the list without it',
+    state: fresh(),
+    input: pass({ desired: 2 }),
+    list: withoutC,
+    push: ['a', 'b'],
+    starts: [],
+    removals: { drain: ['c'], reap: [] },
+    decided: [],
+  },
+  {
+    name: 'a member being written another list gets this one too, though it holds it',
+    state: fresh(),
+    input: pass({ writing: new Map([['a', listKey(withoutC)]]) }),
+    list: sortedThree,
+    push: ['a'],
+    starts: [],
+    removals: { drain: [], reap: [] },
+    decided: [],
+  },
+  {
+    name: 'a scale up starts fresh members, not replacements',
+    state: fresh(),
+    input: pass({ desired: 5 }),
+    list: sortedThree,
+    push: [],
+    starts: [0, 0],
+    removals: { drain: [], reap: [] },
+    decided: [],
+  },
+];
+
+for (const k of passCases) {
+  t.test(`planPass: ${k.name}`, async (t) => {
+    const p = planPass(k.state, k.input, config);
+    t.same(p.plan.list, k.list, 'the list');
+    t.same(p.plan.push, k.push, 'who gets it');
+    t.same(p.starts, k.starts, 'the starts, by attempt');
+    t.same(p.removals, k.removals, 'the removals');
+    t.same(
+      p.decided.map((f) => `${f.id} ${f.reason}`),
+      k.decided,
+      'the failures decided on',
+    );
+    t.equal(p.wakeAt, k.wakeAt, 'when the next pass must run');
+    t.equal(p.suspension?.change, k.suspension, 'replacing suspended or resumed');
+    if (k.input.from === 'last') t.equal(p.state, k.state, 'a pass from the last input leaves the state as it was');
+    else {
+      t.same(p.state.failures, [], 'every failure seen is decided on');
+      for (const id of [...k.removals.drain, ...k.removals.reap]) t.ok(p.state.decidedForRemoval.has(id), `${id} is decided for removal`);
+      for (const f of p.decided) if (f.id) t.ok(p.state.counted.has(f.id), `${f.id}'s failure is counted once`);
+    }
+  });
+}
+
+t.test('planPass: the state after a death, pass by pass', async (t) => {
+  let state = died(fresh(), 'c');
+  const first = planPass(state, pass({}), config);
+  state = first.state;
+  t.same([...state.died], ['c'], 'the death is remembered while the list shows the container');
+  t.equal(state.exited.get('c'), NOW, 'stopped since the event');
+  const again = planPass(noteDeath(state, 'c', NOW + 5, dying('c')), pass({ now: NOW + 5, starting: 1, startsInFlight: 1 }), config);
+  t.same(again.decided, [], 'a second event of the same death is not a second failure');
+  const gone = planPass(again.state, pass({ now: NOW + 3_000, listed: three.slice(0, 2) }), config);
+  t.same([...gone.state.died], [], 'forgotten once the engine no longer lists it');
+  t.same([...gone.state.exited.keys()], []);
+  t.same([...gone.state.counted], []);
+  t.same([...gone.state.decidedForRemoval], [], 'and its removal, once no longer in flight');
+});
+
+t.test('planPass: a member stopped within the grace period that runs again keeps its place', async (t) => {
+  const stopped = planPass(fresh(), pass({ listed: [three[0], three[1], c('c', '172.20.0.3', 3, false)] }), config);
+  t.same(stopped.removals.reap, [], 'not reaped within the grace period');
+  t.equal(stopped.wakeAt, NOW + 2_000, 'a pass is asked for when it ends');
+  const back = planPass(noteStart(stopped.state, 'c'), pass({ now: NOW + 500, starting: 1, startsInFlight: 1 }), config);
+  t.same(back.plan.list, sortedThree, 'listed again');
+  t.same([...back.state.exited.keys()], [], 'no longer stopped');
 });
