@@ -4,7 +4,8 @@
 import t from 'tap';
 import http from 'node:http';
 import net from 'node:net';
-import { backend, destroyAgent, rawMember, rawRequest, request, startBalancer } from './support.js';
+import { BUFFER_BYTES } from '../../../src/fleet/data/body.js';
+import { type Tap, backend, destroyAgent, rawMember, rawRequest, request, startBalancer } from './support.js';
 
 t.teardown(destroyAgent);
 
@@ -49,56 +50,61 @@ t.test('connections that never send a byte are closed at the header deadline, an
   t.ok(await waitFor(() => idle.open() === 0, 2_000), `and the clients saw them close (${idle.open()} still open)`);
 });
 
-t.test('a client trickling its headers gets 408 and is closed', async (t) => {
-  const a = await backend(t, 'a');
-  const { port } = await startBalancer(t, { a: a.port }, { client: { headerTimeoutMs: 1_000 } });
+/**
+ * A client that writes `head` and then one byte of `trickle` every 100 ms, round and round,
+ * until the balancer closes it: only the balancer's deadline can end it, so the test waits
+ * on the close, not on a count of sleeps.
+ */
+function trickler(t: Tap, port: number, head: string, trickle: string): Promise<string> {
   const socket = net.connect(port, '127.0.0.1');
   socket.on('error', () => {});
   let text = '';
-  let closed = false;
   socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  socket.on('close', () => (closed = true));
-  const message = 'GET / HTTP/1.1\r\nHost: x\r\nX-Slow: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n\r\n';
-  for (let i = 0; i < message.length && !closed; i++) {
-    socket.write(message[i]);
-    await sleep(200);
-  }
-  t.ok(closed, 'closed before the trickle could finish its headers');
-  t.match(text, /^HTTP\/1\.1 408 /, 'with a 408');
+  socket.write(head);
+  let i = 0;
+  const timer = setInterval(() => socket.writable && socket.write(trickle[i++ % trickle.length]), 100);
+  t.teardown(() => {
+    clearInterval(timer);
+    socket.destroy();
+  });
+  return new Promise((resolve) =>
+    socket.once('close', () => {
+      clearInterval(timer);
+      resolve(text);
+    }),
+  );
+}
+
+t.test('a client trickling its headers gets 408 and is closed', async (t) => {
+  const a = await backend(t, 'a');
+  const { port } = await startBalancer(t, { a: a.port }, { client: { headerTimeoutMs: 1_000 } });
+  // Header lines that never end: only the header deadline stops them.
+  const text = await trickler(t, port, 'GET / HTTP/1.1\r\nHost: x\r\n', 'X-Slow: a\r\n');
+  t.match(text, /^HTTP\/1\.1 408 /, 'closed with a 408 while the headers still trickled');
 });
 
 t.test('a client trickling its body gets 408, and the member never sees the request', async (t) => {
   const member = await rawMember(t);
   const { port } = await startBalancer(t, { raw: member.port }, { client: { headerTimeoutMs: 500, requestTimeoutMs: 1_500 } });
-  const socket = net.connect(port, '127.0.0.1');
-  socket.on('error', () => {});
-  let text = '';
-  let closed = false;
-  socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-  socket.on('close', () => (closed = true));
-  socket.write('POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n');
-  for (let i = 0; i < 100 && !closed; i++) {
-    socket.write('a');
-    await sleep(100);
-  }
-  t.ok(closed, 'closed before the body was complete');
-  t.match(text, /^HTTP\/1\.1 408 /, 'with a 408');
+  // A body the balancer reads whole before picking a member, far longer than the trickle
+  // could send before the test's own timeout.
+  const text = await trickler(t, port, `POST / HTTP/1.1\r\nHost: x\r\nContent-Length: ${BUFFER_BYTES}\r\n\r\n`, 'a');
+  t.match(text, /^HTTP\/1\.1 408 /, 'closed with a 408 before the body was complete');
   t.same(member.received(), [], 'no connection to the member was used for it');
 });
 
 t.test('past the connection limit a client gets a 503 and a close, not a hang', async (t) => {
   const a = await backend(t, 'a');
-  const { port } = await startBalancer(t, { a: a.port }, { client: { maxConnections: 50 } });
+  const { port, balancer } = await startBalancer(t, { a: a.port }, { client: { maxConnections: 50 } });
   const held = await idleConnections(port, 50);
   t.teardown(() => held.sockets.forEach((s) => s.destroy()));
-  await sleep(100);
+  t.ok(await waitFor(() => balancer.connections === 50, 5_000), 'the balancer holds the 50 connections');
   const refused = await rawRequest(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', 3_000);
   t.equal(refused.status, 503, 'the 51st connection is answered 503');
   t.match(refused.text, /FLEET_TOO_MANY_CONNECTIONS/, 'naming why');
   t.ok(refused.closed, 'and closed');
   held.sockets.slice(0, 10).forEach((s) => s.destroy());
-  await waitFor(() => held.open() === 40, 2_000);
-  await sleep(100);
+  t.ok(await waitFor(() => balancer.connections === 40, 5_000), 'the balancer saw 10 of them close');
   t.equal((await request(port, { agent: false })).status, 200, 'once connections close, new ones are served');
 });
 
@@ -210,7 +216,7 @@ t.test('slow uploads hold no connection of a member', async (t) => {
     req.resume();
     req.on('end', () => res.end('ok\n'));
   });
-  const { port } = await startBalancer(t, { counter: counter.port }, { upstream: { memberConnections: 4 } });
+  const { port, balancer } = await startBalancer(t, { counter: counter.port }, { upstream: { memberConnections: 4 } });
   const uploads = Array.from({ length: 20 }, () => {
     const socket = net.connect(port, '127.0.0.1');
     socket.on('error', () => {});
@@ -218,7 +224,7 @@ t.test('slow uploads hold no connection of a member', async (t) => {
     return socket;
   });
   t.teardown(() => uploads.forEach((s) => s.destroy()));
-  await sleep(200);
+  t.ok(await waitFor(() => balancer.connections === 20, 5_000), 'the 20 uploads are connected');
   const answers = await Promise.all(Array.from({ length: 10 }, () => request(port, { agent: false })));
   t.same([...new Set(answers.map((a) => a.status))], [200], 'normal requests are served while 20 uploads trickle');
   t.equal(reached, 10, 'the member saw only the complete requests');

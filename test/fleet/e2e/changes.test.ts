@@ -1,19 +1,47 @@
 // Membership changes under a steady load: add, docker kill and remove must each
 // converge on every member, and not one request may fail on the way.
-import t from 'tap';
-import { converged, docker, fleet, inspectMembers, requireEngine, steadyLoad, up } from './harness.js';
+// Every subtest stands alone (run any one with --grep): the change tests share one fleet,
+// brought up by whichever of them runs first, and each first sets the size it starts from,
+// whatever an earlier one left; each runs its own load around its own change.
+import tap, { type Test } from 'tap';
+import { type Daemon, converged, docker, fleet, inspectMembers, requireEngine, steadyLoad, up } from './harness.js';
+import type { Tap } from '../../support.js';
 
-t.test('add, docker kill and remove under load', async (t) => {
-  if (!(await requireEngine(t))) return;
-  const d = await up(t, 'chg', 3);
-  await converged(d.name, 3);
+let shared: Promise<Daemon> | undefined;
+
+/** The shared fleet at `count` converged members, or undefined where no engine runs. */
+async function fleetOf(t: Tap, count: number): Promise<Daemon | undefined> {
+  if (!(await requireEngine(t))) return undefined;
+  // Torn down with the file (the root's teardown), not with the subtest that started it.
+  shared ??= up(tap, 'chg', count);
+  const d = await shared;
+  const { desired } = JSON.parse((await fleet(['status', '--json', '--name', d.name])).stdout) as { desired: number };
+  if (desired !== count) {
+    const result = await fleet([desired < count ? 'add' : 'remove', '--count', String(Math.abs(count - desired)), '--name', d.name]);
+    if (result.code !== 0) throw new Error(`the shared fleet could not go from ${desired} to ${count} members: ${result.stderr}`);
+  }
+  await converged(d.name, count);
+  return d;
+}
+
+/** Runs `change` under a load of 4 clients; the load must see no failed request. */
+async function underLoad(t: Test, d: Daemon, change: () => Promise<void>): Promise<void> {
   const load = steadyLoad(d.port, 4);
   let stopped = false;
   t.teardown(async () => {
     if (!stopped) await load.stop();
   });
+  await change();
+  stopped = true;
+  const { total, failures } = await load.stop();
+  t.ok(total > 0, `the load ran (${total} requests)`);
+  t.same(failures.slice(0, 10), [], `no failures among ${total} requests, and every answer listed its server`);
+}
 
-  t.test('add converges on every member', async (t) => {
+tap.test('add converges on every member', async (t) => {
+  const d = await fleetOf(t, 3);
+  if (!d) return;
+  await underLoad(t, d, async () => {
     const result = await fleet(['add', '--count', '2', '--name', d.name]);
     t.equal(result.code, 0, result.stderr);
     t.match(result.stdout, /added fleet-\S+ \(\d+\.\d+\.\d+\.\d+\)\nadded fleet-/, 'names the members it added');
@@ -21,48 +49,53 @@ t.test('add, docker kill and remove under load', async (t) => {
     const ips = await converged(d.name, 5, 10_000);
     t.equal(ips.length, 5, 'five members serve the same list');
   });
+});
 
-  t.test('a docker kill behind the daemon\'s back is replaced and converges', async (t) => {
-    const before = await inspectMembers(d.name);
-    const [victim] = before.keys();
+tap.test('a docker kill behind the daemon\'s back is replaced and converges', async (t) => {
+  const d = await fleetOf(t, 3);
+  if (!d) return;
+  await underLoad(t, d, async () => {
+    const [victim] = (await inspectMembers(d.name)).keys();
     await docker('kill', victim);
-    const ips = await converged(d.name, 5, 30_000);
-    const after = await inspectMembers(d.name);
-    t.notOk(after.has(victim), 'the killed container is gone');
-    t.equal(ips.length, 5, 'a replacement restored the count');
+    const ips = await converged(d.name, 3, 30_000);
+    t.notOk((await inspectMembers(d.name)).has(victim), 'the killed container is gone');
+    t.equal(ips.length, 3, 'a replacement restored the count');
   });
+});
 
-  t.test('docker rm -f behind the daemon\'s back is healed too', async (t) => {
+tap.test('docker rm -f behind the daemon\'s back is healed too', async (t) => {
+  const d = await fleetOf(t, 3);
+  if (!d) return;
+  await underLoad(t, d, async () => {
     const [victim] = (await inspectMembers(d.name)).keys();
     await docker('rm', '-f', victim);
-    await converged(d.name, 5, 30_000);
+    await converged(d.name, 3, 30_000);
     t.notOk((await inspectMembers(d.name)).has(victim), 'the removed container stays gone');
   });
+});
 
-  t.test('remove converges on every member', async (t) => {
+tap.test('remove converges on every member', async (t) => {
+  const d = await fleetOf(t, 5);
+  if (!d) return;
+  await underLoad(t, d, async () => {
     const result = await fleet(['remove', '--count', '3', '--name', d.name]);
     t.equal(result.code, 0, result.stderr);
     t.equal(result.stdout.match(/^removed /gm)?.length, 3, 'names the three members it removed');
     const ips = await converged(d.name, 2, 10_000);
     t.equal(ips.length, 2);
   });
-
-  t.test('removing the last member is refused', async (t) => {
-    const result = await fleet(['remove', '--count', '2', '--name', d.name]);
-    t.equal(result.code, 1);
-    t.match(result.stderr, /^Error: cannot remove 2: fleet "\S+" has 2 members and keeps at least 1\n$/);
-    t.equal((await inspectMembers(d.name)).size, 2, 'nothing was removed');
-  });
-
-  t.test('the load saw no failed request, and every answer listed its server', async (t) => {
-    stopped = true;
-    const { total, failures } = await load.stop();
-    t.ok(total > 100, `the load ran (${total} requests)`);
-    t.same(failures.slice(0, 10), [], `no failures among ${total} requests`);
-  });
 });
 
-t.test('a member that stops answering health checks is replaced', async (t) => {
+tap.test('removing the last member is refused', async (t) => {
+  const d = await fleetOf(t, 2);
+  if (!d) return;
+  const result = await fleet(['remove', '--count', '2', '--name', d.name]);
+  t.equal(result.code, 1);
+  t.match(result.stderr, /^Error: cannot remove 2: fleet "\S+" has 2 members and keeps at least 1\n$/);
+  t.equal((await inspectMembers(d.name)).size, 2, 'nothing was removed');
+});
+
+tap.test('a member that stops answering health checks is replaced', async (t) => {
   if (!(await requireEngine(t))) return;
   const d = await up(t, 'hung', 2, ['--replace-after', '2000', '--health-timeout', '300']);
   await converged(d.name, 2);
@@ -77,7 +110,7 @@ t.test('a member that stops answering health checks is replaced', async (t) => {
   t.match(d.logs(), /member\.replacing/, 'the daemon said why');
 });
 
-t.test('a paused member no longer counts as running and is replaced', async (t) => {
+tap.test('a paused member no longer counts as running and is replaced', async (t) => {
   if (!(await requireEngine(t))) return;
   const d = await up(t, 'paused', 2);
   await converged(d.name, 2);
