@@ -1,27 +1,33 @@
-// The L7 balancer: round robin over the members in rotation, on http-proxy with one pool
-// per member. A request is checked (framing, size), its headers are settled and its body
-// read before a member is picked; only then does http-proxy carry it. Each of http-proxy's
-// sharp edges is handled here: no pass may change a request's framing (its deleteLength
-// pass is removed), errors go to a per-attempt callback (never an unhandled 'error' that
-// kills the process), connections are pooled, and timeouts are fleet's own (504, not 502).
+// The L7 balancer: round robin over the members in rotation. A request is checked (framing,
+// size), its headers are settled and its body read before a member is picked; only then is
+// it carried to the member (proxy.ts, the one edge to http-proxy). The rooms beside it:
+// which connections are taken (admission.ts), every answer the balancer writes itself
+// (answers.ts), WebSocket tunnels (tunnel.ts), and the one hook that sees each request end
+// (completion.ts). Timeouts are fleet's own (504, not http-proxy's 502), and a failure
+// before any byte of the answer is retried on the next member when that is safe.
 import http from 'node:http';
 import net, { type Socket } from 'node:net';
-import type { Url } from 'node:url';
-import { PassThrough, type Readable } from 'node:stream';
-import httpProxy from 'http-proxy';
 import type { Logger } from '../../log.js';
+import { Admission } from './admission.js';
+import { type Answer, type AnswerCode, answer, closeAfter, parseErrorAnswer, writeAnswer } from './answers.js';
 import { type Body, readBody } from './body.js';
-import { type ClientLimits, answerClientError, closeAfter, rawAnswer, serverOptions } from './client-limits.js';
+import { type ClientLimits, serverOptions } from './client-limits.js';
+import { type RequestRecord, watchCompletion } from './completion.js';
 import { checkFraming } from './framing.js';
 import { Pipeline } from './pipeline.js';
 import { TrustedProxies, forwardedHeaders } from './forwarded.js';
-import { connectionTokens, requestHeaders, stripResponseHeaders } from './headers.js';
+import { connectionTokens, requestHeaders } from './headers.js';
 import { Gate } from './gate.js';
 import { Shedder } from './shed.js';
-import { MemberAgent, codedError } from './member-agent.js';
+import { codedError } from './member-agent.js';
+import { MemberProxy } from './proxy.js';
 import type { RequestObserver } from './request-stats.js';
 import type { RequestDone } from './request-done.js';
 import type { MemberAddress as Member, Rotation } from './rotation.js';
+import { openTunnel } from './tunnel.js';
+
+export { RETRY_AFTER_S } from './answers.js';
+export { TUNNEL_IDLE_MS } from './tunnel.js';
 
 export interface UpstreamLimits {
   /** Time to open a connection to a member before trying the next one. */
@@ -52,13 +58,6 @@ export interface BalancerOptions {
 
 /** The kernel caps it at net.core.somaxconn. */
 const LISTEN_BACKLOG = 4_096;
-/** What a shed or queued-out client is told to wait before it tries again, in seconds. */
-export const RETRY_AFTER_S = 1;
-
-/** An idle WebSocket tunnel is closed after this. */
-export const TUNNEL_IDLE_MS = 3_600_000;
-/** A tunnel one side has finished is closed after this. */
-const TUNNEL_FIN_GRACE_MS = 1_000;
 
 // The request never reached the member: safe to send again, whatever its method.
 const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'FLEET_CONNECT_TIMEOUT', 'FLEET_QUEUE_TIMEOUT']);
@@ -74,9 +73,8 @@ interface Exchange {
   method: string;
   body: Body;
   tried: Set<string>;
-  attempts: number;
-  /** The member of the latest attempt. */
-  member: Member | undefined;
+  /** What the completion hook reports: the latest attempt's member and the attempts so far. */
+  record: RequestRecord;
 }
 
 /** One try of an exchange on one member. */
@@ -89,26 +87,19 @@ interface Attempt {
 
 export class Balancer {
   readonly server: http.Server;
-  private readonly proxy: httpProxy;
-  private readonly agents = new Map<string, MemberAgent>();
-  private readonly tunnelAgents = new Map<string, MemberAgent>();
-  private readonly targets = new Map<string, Partial<Url>>();
-  private readonly sockets = new Set<Socket>();
-  private readonly refused = new WeakSet<Socket>();
+  private readonly proxy: MemberProxy;
+  private readonly admission: Admission;
   private readonly pipeline = new Pipeline();
   private readonly trusted: TrustedProxies;
   private readonly gate: Gate<Exchange>;
   private readonly shedder: Shedder;
-  private refusing = 0;
   private closing = false;
-  private lastRefusalLog = 0;
-  /** Counts of what the balancer turned away, by code; read by status and metrics. */
-  readonly rejected = new Map<string, number>();
+  /** Requests and connections the balancer turned away itself, by code (not the members' failures). */
+  readonly turnedAway = new Map<AnswerCode, number>();
   /** Requests received since it started. */
   requests = 0;
   /** Called once per finished request when set (the access log); unset costs nothing. */
   onRequestDone: ((info: RequestDone) => void) | undefined;
-  private readonly servedBy = new WeakMap<http.ServerResponse, string>();
 
   constructor(
     private readonly members: Rotation,
@@ -119,32 +110,20 @@ export class Balancer {
     this.trusted = new TrustedProxies(options.trustedProxies);
     this.gate = new Gate({ active: options.upstream.memberConnections, waiting: options.upstream.queueSize, timeoutMs: options.upstream.queueTimeoutMs });
     this.shedder = new Shedder(options.upstream.queueTimeoutMs);
-    this.proxy = httpProxy.createProxyServer({ xfwd: false, preserveHeaderKeyCase: true });
-    // deleteLength turns a chunked DELETE or OPTIONS into `content-length: 0` and still
-    // pipes the body, which the member then reads as a second request.
-    const passes = (this.proxy as unknown as { webPasses: { name: string }[] }).webPasses;
-    passes.splice(0, passes.length, ...passes.filter((pass) => pass.name !== 'deleteLength'));
-    if (passes.some((pass) => pass.name === 'deleteLength') || passes.length === 0) throw new Error('http-proxy passes are not what the balancer expects');
-    // A safety net only: every request passes its own error callback.
-    this.proxy.on('error', (error) => this.log.warn('proxy.error', { error: error.message }));
-    this.proxy.on('proxyRes', (proxyRes, _req, res) => {
-      stripResponseHeaders(proxyRes.headers);
-      proxyRes.headers.connection = (res as http.ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive && !this.closing ? 'keep-alive' : 'close';
-      // http-proxy leaves the client waiting when a member dies mid-answer: cut it too.
-      proxyRes.on('close', () => {
-        if (!proxyRes.complete) res.destroy();
-      });
-    });
+    this.admission = new Admission(options.client.maxConnections, log);
+    this.proxy = new MemberProxy(options.upstream.connectTimeoutMs, log, (res) => (res as http.ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive === true && !this.closing);
 
     this.server = http.createServer(serverOptions(options.client), (req, res) => this.onRequest(req, res));
-    this.server.prependListener('connection', (socket: Socket) => this.admit(socket));
+    this.server.prependListener('connection', (socket: Socket) => {
+      if (!this.admission.admit(socket)) this.count('FLEET_TOO_MANY_CONNECTIONS');
+    });
     this.server.on('checkContinue', (req, res) => this.onExpectContinue(req, res));
     this.server.on('upgrade', (req: http.IncomingMessage, socket: Socket, head: Buffer) => this.onUpgrade(req, socket, head));
     this.server.on('connect', (_req: http.IncomingMessage, socket: Socket) => {
       this.count('FLEET_METHOD_UNSUPPORTED');
       if (this.pipeline.ended(socket)) return;
       this.pipeline.end(socket);
-      this.pipeline.afterResponses(socket, () => closeAfter(socket, rawAnswer(501, 'FLEET_METHOD_UNSUPPORTED', 'CONNECT is not supported')));
+      this.pipeline.afterResponses(socket, () => closeAfter(socket, answer('FLEET_METHOD_UNSUPPORTED')));
     });
     // The parser's error is answered after the responses owed to earlier requests (it fires
     // again on every later chunk: only the first is answered). After a refusal, the
@@ -153,18 +132,21 @@ export class Balancer {
       if (this.pipeline.ended(socket)) return;
       this.pipeline.end(socket);
       this.pipeline.afterResponses(socket, () => {
-        const code = answerClientError(error, socket);
-        if (code) {
-          this.count(code);
-          this.log.debug('client.rejected', { code, error: error.code ?? error.message });
+        const reply = parseErrorAnswer(error, socket);
+        if (!reply) {
+          socket.destroy();
+          return;
         }
+        closeAfter(socket, reply);
+        this.count(reply.code);
+        this.log.debug('client.rejected', { code: reply.code, error: error.code ?? error.message });
       });
     });
   }
 
   /** Client connections open now. */
   get connections(): number {
-    return this.sockets.size;
+    return this.admission.connections;
   }
 
   listen(port: number, host: string): Promise<void> {
@@ -219,72 +201,23 @@ export class Balancer {
       this.members.release(id);
       this.dispatch(exchange);
     }
-    this.agents.get(id)?.destroy();
-    this.agents.delete(id);
-    this.tunnelAgents.get(id)?.destroy();
-    this.tunnelAgents.delete(id);
-    this.targets.delete(id);
+    this.proxy.forget(id);
   }
 
   destroy(): void {
-    for (const id of [...this.agents.keys(), ...this.tunnelAgents.keys()]) this.forget(id);
-    for (const socket of this.sockets) socket.destroy();
+    for (const id of this.proxy.members()) this.forget(id);
+    this.admission.destroyAll();
   }
 
-  private count(code: string): void {
-    this.rejected.set(code, (this.rejected.get(code) ?? 0) + 1);
-  }
-
-  // Past the connection limit a client is told so (503) and closed, not left waiting.
-  private admit(socket: Socket): void {
-    if (this.sockets.size < this.options.client.maxConnections) {
-      this.sockets.add(socket);
-      socket.once('close', () => this.sockets.delete(socket));
-      return;
-    }
-    this.refused.add(socket);
-    this.count('FLEET_TOO_MANY_CONNECTIONS');
-    // A flood must not turn into as many lingering sockets: past a bound, close at once.
-    if (this.refusing >= 1_000) {
-      socket.destroy();
-    } else {
-      this.refusing++;
-      socket.once('close', () => this.refusing--);
-      closeAfter(socket, rawAnswer(503, 'FLEET_TOO_MANY_CONNECTIONS', `the balancer holds its limit of ${this.options.client.maxConnections} connections`));
-    }
-    const now = Date.now();
-    if (now - this.lastRefusalLog >= 10_000) {
-      this.lastRefusalLog = now;
-      this.log.warn('client.refused', { reason: 'connection limit', limit: this.options.client.maxConnections, refusedSoFar: this.rejected.get('FLEET_TOO_MANY_CONNECTIONS') });
-    }
-  }
-
-  private agentFor(member: Member, tunnel = false): MemberAgent {
-    const pool = tunnel ? this.tunnelAgents : this.agents;
-    let agent = pool.get(member.id);
-    if (!agent) {
-      agent = new MemberAgent({ connectTimeoutMs: this.options.upstream.connectTimeoutMs, keepAlive: !tunnel });
-      pool.set(member.id, agent);
-    }
-    return agent;
-  }
-
-  // What http-proxy would parse from `http://ip:port` on every request, parsed once.
-  private targetFor(member: Member): Partial<Url> {
-    let target = this.targets.get(member.id);
-    if (!target) {
-      const host = `${member.ip}:${member.port}`;
-      target = { protocol: 'http:', slashes: true, host, hostname: member.ip, port: String(member.port), pathname: '/', path: '/', href: `http://${host}/` };
-      this.targets.set(member.id, target);
-    }
-    return target;
+  private count(code: AnswerCode): void {
+    this.turnedAway.set(code, (this.turnedAway.get(code) ?? 0) + 1);
   }
 
   private onExpectContinue(req: http.IncomingMessage, res: http.ServerResponse): void {
     const framing = checkFraming(req.rawHeaders, req.httpVersion);
     // Refuse before the client sends a body we would not take.
     if (framing.ok && typeof framing.body === 'number' && framing.body > this.options.client.maxBodyBytes) {
-      this.refuse(res, 413, 'FLEET_BODY_TOO_LARGE', `the request body exceeds ${this.options.client.maxBodyBytes} bytes`);
+      this.refuse(res, answer('FLEET_BODY_TOO_LARGE', this.options.client.maxBodyBytes));
       return;
     }
     res.writeContinue();
@@ -293,7 +226,7 @@ export class Balancer {
 
   /** `known` is the body when the caller already has it (an upgrade request answered as plain HTTP). */
   private onRequest(req: http.IncomingMessage, res: http.ServerResponse, known?: Body): void {
-    if (this.refused.has(req.socket)) {
+    if (this.admission.isTurnedAway(req.socket)) {
       req.socket.destroy();
       return;
     }
@@ -301,61 +234,45 @@ export class Balancer {
     if (!this.pipeline.admit(req.socket, res)) return;
     if (!res.shouldKeepAlive) this.pipeline.end(req.socket);
     this.requests++;
-    // Every answer is told when it completes, the balancer's own (503, 413…) too.
-    const started = performance.now();
-    let exchange: Exchange | undefined;
-    if (this.observer) res.once('finish', () => this.observer?.answered(exchange?.member?.name, res.statusCode, performance.now() - started, exchange?.attempts ?? 0));
-    if (this.onRequestDone) this.reportWhenDone(req, res, this.onRequestDone);
+    // Every answer is seen to its end, the balancer's own (503, 413…) too.
+    const record = watchCompletion(req, res, { observer: this.observer, log: this.onRequestDone });
     const framing = checkFraming(req.rawHeaders, req.httpVersion);
     if (!framing.ok) {
-      this.refuse(res, framing.status, framing.code, framing.reason);
+      this.refuse(res, answer(framing.code, framing.reason));
       return;
     }
     if (this.shedder.shed()) {
       this.shed(res, framing.body === 'none');
       return;
     }
-    const peer = { address: req.socket.remoteAddress ?? '', localPort: req.socket.localPort ?? 0 };
-    const trustedPeer = this.trusted.has(peer.address);
-    req.headers = requestHeaders(req.headers, forwardedHeaders(req.headers, peer, this.trusted), { upgrade: false, trustedPeer });
+    this.settleHeaders(req, false);
     const start = (body: Body): void => {
       if (body.kind === 'aborted') return;
       if (body.kind === 'too-large') {
-        this.refuse(res, 413, 'FLEET_BODY_TOO_LARGE', `the request body exceeds ${this.options.client.maxBodyBytes} bytes`);
+        this.refuse(res, answer('FLEET_BODY_TOO_LARGE', this.options.client.maxBodyBytes));
         return;
       }
-      this.dispatch((exchange = { req, res, method: req.method ?? 'GET', body, tried: new Set(), attempts: 0, member: undefined }));
+      this.dispatch({ req, res, method: req.method ?? 'GET', body, tried: new Set(), record });
     };
     if (known) start(known);
     else if (framing.body === 'none') start({ kind: 'none' });
     else void readBody(req, framing.body, this.options.client.maxBodyBytes).then(start);
   }
 
-  // 'close' comes once per response, after its last byte or when it is cut.
-  private reportWhenDone(req: http.IncomingMessage, res: http.ServerResponse, hook: (info: RequestDone) => void): void {
-    const started = performance.now();
+  // What the member receives: hop-by-hop headers dropped, X-Forwarded-* as the balancer saw the peer.
+  private settleHeaders(req: http.IncomingMessage, upgrade: boolean): void {
     const socket = req.socket;
-    const sentBefore = socket.bytesWritten;
-    res.once('close', () => {
-      hook({
-        client: socket.remoteAddress ?? '',
-        method: req.method ?? '',
-        path: req.url ?? '',
-        status: res.headersSent ? res.statusCode : 499,
-        bytes: socket.bytesWritten - sentBefore,
-        durationMs: performance.now() - started,
-        member: this.servedBy.get(res),
-      });
-    });
+    const peer = { address: socket.remoteAddress ?? '', localPort: socket.localPort ?? 0 };
+    req.headers = requestHeaders(req.headers, forwardedHeaders(req.headers, peer, this.trusted), { upgrade, trustedPeer: this.trusted.has(peer.address) });
   }
 
   /** Answers a request the balancer will not forward, and closes the connection. */
-  private refuse(res: http.ServerResponse, status: number, code: string, reason: string): void {
-    this.count(code);
-    this.log.debug('client.rejected', { code, reason });
+  private refuse(res: http.ServerResponse, refusal: Answer): void {
+    this.count(refusal.code);
+    this.log.debug('client.rejected', { code: refusal.code, reason: refusal.text });
     this.pipeline.end(res.req.socket);
     res.shouldKeepAlive = false;
-    this.reply(res, status, `${status} ${http.STATUS_CODES[status]}: ${reason} (${code})\n`, true);
+    this.reply(res, refusal, true);
   }
 
   // The balancer runs too far behind to answer within the queue bound: told at once, and
@@ -363,13 +280,7 @@ export class Balancer {
   private shed(res: http.ServerResponse, keepAlive: boolean): void {
     this.count('FLEET_OVERLOADED');
     if (!keepAlive) res.shouldKeepAlive = false;
-    this.reply(
-      res,
-      503,
-      `503 Service Unavailable: the balancer of fleet "${this.options.fleetName}" is overloaded; retry in ${RETRY_AFTER_S} s (FLEET_OVERLOADED)\n`,
-      !keepAlive,
-      true,
-    );
+    this.reply(res, answer('FLEET_OVERLOADED', this.options.fleetName), !keepAlive);
   }
 
   /** The next member in rotation that is not tried yet and whose queue has room. */
@@ -388,17 +299,16 @@ export class Balancer {
   }
 
   private dispatch(exchange: Exchange): void {
-    const { res } = exchange;
+    const { res, record } = exchange;
     const { member, full } = this.pick(exchange.tried);
     if (!member) {
       this.log.debug('proxy.no_member', { full, rotation: this.members.rotation.length, tried: exchange.tried.size });
-      if (full) this.reply(res, 503, `503 Service Unavailable: every member of fleet "${this.options.fleetName}" has a full queue (FLEET_QUEUE_FULL)\n`, false, true);
-      else this.reply(res, 503, `503 Service Unavailable: fleet "${this.options.fleetName}" has no healthy member (FLEET_NO_MEMBER)\n`);
+      this.reply(res, full ? answer('FLEET_QUEUE_FULL', this.options.fleetName) : answer('FLEET_NO_MEMBER', this.options.fleetName));
       return;
     }
     exchange.tried.add(member.id);
-    exchange.attempts++;
-    exchange.member = member;
+    record.attempts++;
+    record.member = member.name;
     // Waiting for the member counts as in flight on it: a drain waits for these too.
     this.members.acquire(member.id);
     const entry = this.gate.enter(
@@ -422,7 +332,6 @@ export class Balancer {
       return;
     }
     const attempt: Attempt = { member, settled: false, responded: false, timedOut: false };
-    if (this.onRequestDone) this.servedBy.set(res, member.name);
     let released = false;
     const release = (): void => {
       if (released) return;
@@ -441,9 +350,7 @@ export class Balancer {
       this.failed(exchange, attempt, error);
     };
 
-    const agent = this.agentFor(member);
-    const proxyReq = agent.capture(() => this.proxy.web(req, res, { target: this.targetFor(member), agent, buffer: replay(exchange.body) }, fail));
-    if (!proxyReq) throw new Error('http-proxy did not create its request through the member agent');
+    const proxyReq = this.proxy.web(member, req, res, exchange.body, fail);
     const timer = setTimeout(() => {
       attempt.timedOut = true;
       proxyReq.destroy(codedError('FLEET_UPSTREAM_TIMEOUT', `no answer within ${this.options.upstream.responseTimeoutMs} ms`));
@@ -482,33 +389,32 @@ export class Balancer {
     }
     const replayable = exchange.body.kind !== 'streaming';
     const retryable = replayable && (NEVER_SENT.has(code) || SAFE_METHODS.has(exchange.method));
-    if (retryable && exchange.attempts < this.options.upstream.maxAttempts && this.pick(exchange.tried).member) {
+    if (retryable && exchange.record.attempts < this.options.upstream.maxAttempts && this.pick(exchange.tried).member) {
       this.log.debug('proxy.retry', { member: member.name, error: code });
       this.dispatch(exchange);
       return;
     }
     this.log.warn('proxy.fail', { member: member.name, error: code });
     if (exchange.body.kind === 'streaming') res.shouldKeepAlive = false;
-    if (attempt.timedOut) this.reply(res, 504, `504 Gateway Timeout: member ${member.name} did not answer in time (FLEET_UPSTREAM_TIMEOUT)\n`);
-    else if (code === 'FLEET_QUEUE_TIMEOUT') this.reply(res, 503, `503 Service Unavailable: no connection to member ${member.name} became free in time (FLEET_QUEUE_TIMEOUT)\n`, false, true);
-    else if (UNREACHABLE.has(code) && this.members.rotation.length === 0) {
-      this.reply(res, 503, `503 Service Unavailable: fleet "${this.options.fleetName}" has no healthy member (FLEET_NO_MEMBER)\n`);
-    } else this.reply(res, 502, `502 Bad Gateway: member ${member.name} failed: ${code} (FLEET_UPSTREAM_ERROR)\n`);
+    if (attempt.timedOut) this.reply(res, answer('FLEET_UPSTREAM_TIMEOUT', member.name));
+    else if (code === 'FLEET_QUEUE_TIMEOUT') this.reply(res, answer('FLEET_QUEUE_TIMEOUT', member.name));
+    else if (UNREACHABLE.has(code) && this.members.rotation.length === 0) this.reply(res, answer('FLEET_NO_MEMBER', this.options.fleetName));
+    else this.reply(res, answer('FLEET_UPSTREAM_ERROR', member.name, code));
   }
 
   private onUpgrade(req: http.IncomingMessage, socket: Socket, head: Buffer): void {
-    if (this.refused.has(socket)) {
+    if (this.admission.isTurnedAway(socket)) {
       socket.destroy();
       return;
     }
     const framing = checkFraming(req.rawHeaders, req.httpVersion);
-    const reject = (status: number, code: string, reason: string): void => {
-      this.count(code);
-      this.log.debug('client.rejected', { code, reason });
-      closeAfter(socket, rawAnswer(status, code, reason));
+    const reject = (refusal: Answer): void => {
+      this.count(refusal.code);
+      this.log.debug('client.rejected', { code: refusal.code, reason: refusal.text });
+      closeAfter(socket, refusal);
     };
-    if (!framing.ok) return reject(framing.status, framing.code, framing.reason);
-    if (framing.body !== 'none') return reject(400, 'FLEET_BAD_FRAMING', 'an upgrade request with a body');
+    if (!framing.ok) return reject(answer(framing.code, framing.reason));
+    if (framing.body !== 'none') return reject(answer('FLEET_BAD_FRAMING', 'an upgrade request with a body'));
     if (req.method !== 'GET' || !connectionTokens(req.headers.upgrade).includes('websocket')) {
       // Another protocol (h2c, TLS...): ignored, as RFC 9110 §7.8 lets a server do; the
       // request is answered as plain HTTP/1.1 on a connection that then closes.
@@ -520,73 +426,24 @@ export class Balancer {
       return;
     }
     const { member } = this.pick(new Set());
-    if (!member) return reject(503, 'FLEET_NO_MEMBER', `fleet "${this.options.fleetName}" has no healthy member`);
+    if (!member) return reject(answer('FLEET_NO_MEMBER', this.options.fleetName));
 
-    const peer = { address: socket.remoteAddress ?? '', localPort: socket.localPort ?? 0 };
-    req.headers = requestHeaders(req.headers, forwardedHeaders(req.headers, peer, this.trusted), { upgrade: true, trustedPeer: this.trusted.has(peer.address) });
+    this.settleHeaders(req, true);
     // The tunnel counts as a request in flight on its member until either side closes.
     this.members.acquire(member.id);
     socket.once('close', () => this.members.release(member.id));
-    let answered = false;
-    const agent = this.agentFor(member, true);
-    const proxyReq = agent.capture(() =>
-      this.proxy.ws(req, socket, head, { target: `http://${member.ip}:${member.port}`, agent }, (error: NodeJS.ErrnoException) => {
+    openTunnel(member, req, socket, head, {
+      proxy: this.proxy,
+      responseTimeoutMs: this.options.upstream.responseTimeoutMs,
+      failed: (error) => {
         if (UNREACHABLE.has(error.code ?? '')) this.members.reportUnreachable(member.id);
         this.log.warn('proxy.tunnel_fail', { member: member.name, error: error.code ?? error.message });
-        // http-proxy ends the socket right after this callback: the answer goes first.
-        if (!answered && socket.writable) socket.write(rawAnswer(502, 'FLEET_UPSTREAM_ERROR', `member ${member.name} failed: ${error.code ?? error.message}`));
-        answered = true;
-      }),
-    );
-    if (!proxyReq) throw new Error('http-proxy did not create its WebSocket request through the member agent');
-    const timer = setTimeout(() => proxyReq.destroy(codedError('FLEET_UPSTREAM_TIMEOUT', 'no answer to the upgrade in time')), this.options.upstream.responseTimeoutMs);
-    proxyReq.once('response', (res: http.IncomingMessage) => {
-      // The member declined the upgrade: http-proxy relays its answer; then the connection ends.
-      clearTimeout(timer);
-      answered = true;
-      res.once('end', () => socket.end());
-      res.once('close', () => setTimeout(() => socket.destroy(), 1_000).unref());
+      },
     });
-    proxyReq.once('upgrade', (_res: http.IncomingMessage, upstream: Socket) => {
-      clearTimeout(timer);
-      answered = true;
-      for (const [side, other] of [
-        [socket, upstream],
-        [upstream, socket],
-      ]) {
-        side.setTimeout(TUNNEL_IDLE_MS);
-        side.once('timeout', () => side.destroy());
-        side.once('close', () => other.destroy());
-        // One side finished sending: the other is told, and both go after a grace period
-        // (HAProxy's client-fin/server-fin), so a half-closed tunnel cannot linger.
-        side.once('end', () => {
-          other.end();
-          setTimeout(() => {
-            side.destroy();
-            other.destroy();
-          }, TUNNEL_FIN_GRACE_MS).unref();
-        });
-      }
-    });
-    proxyReq.once('close', () => clearTimeout(timer));
   }
 
-  private reply(res: http.ServerResponse, status: number, body: string, close = false, retry = false): void {
-    const headers: http.OutgoingHttpHeaders = { 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body), 'cache-control': 'no-store' };
-    if (close || this.closing) headers.connection = 'close';
-    if (retry) headers['retry-after'] = String(RETRY_AFTER_S);
-    res.writeHead(status, headers);
-    res.end(body);
+  /** Writes one of the balancer's own answers; a retiring balancer closes the connection after it. */
+  private reply(res: http.ServerResponse, own: Answer, close = false): void {
+    writeAnswer(res, own, close || this.closing);
   }
-}
-
-/** What http-proxy pipes to the member for this attempt; undefined pipes the request itself. */
-function replay(body: Body): Readable | undefined {
-  if (body.kind === 'buffered') {
-    const stream = new PassThrough();
-    stream.end(body.data);
-    return stream;
-  }
-  if (body.kind === 'streaming') return body.stream;
-  return undefined;
 }

@@ -9,6 +9,7 @@ import { MemberSet } from '../../../src/fleet/control/members.js';
 import { Balancer, type BalancerOptions } from '../../../src/fleet/data/balancer.js';
 import type { ClientLimits } from '../../../src/fleet/data/client-limits.js';
 import type { UpstreamLimits } from '../../../src/fleet/data/balancer.js';
+import type { RequestObserver } from '../../../src/fleet/data/request-stats.js';
 
 export interface Tap {
   teardown(fn: () => unknown): void;
@@ -107,6 +108,8 @@ export interface Overrides {
   client?: Partial<ClientLimits>;
   upstream?: Partial<UpstreamLimits>;
   trustedProxies?: string[];
+  /** The metrics' side of the completion hook. */
+  observer?: RequestObserver;
 }
 
 /** A balancer on 127.0.0.1 over `ports` (member id to port), every member up and holding the list. */
@@ -125,7 +128,7 @@ export async function startBalancer(t: Tap, ports: Record<string, number>, overr
     upstream: { ...TEST_UPSTREAM, ...overrides.upstream },
     trustedProxies: overrides.trustedProxies ?? [],
   };
-  const balancer = new Balancer(members, options, new Logger({ level: 'ERROR', stream: logs }));
+  const balancer = new Balancer(members, options, new Logger({ level: 'ERROR', stream: logs }), overrides.observer);
   await balancer.listen(0, '127.0.0.1');
   t.teardown(() => {
     balancer.destroy();
