@@ -174,14 +174,20 @@ export async function startDaemon(name: string, port: number, replicas: number, 
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  // Nothing of the wait may outlive it: a pending readyMs timer, or a poll that never stops,
+  // kept a file's process alive for readyMs after its last test (and tap's timeout failed it).
+  let settled = false;
+  let deadline: NodeJS.Timeout | undefined;
   const ready = await Promise.race([
     (async () => {
-      while (!output.includes('serving http://')) await sleep(50);
-      return true;
+      while (!settled && !output.includes('serving http://')) await sleep(50);
+      return !settled;
     })(),
     exited.then(() => false),
-    sleep(readyMs).then(() => false),
+    new Promise<boolean>((resolve) => (deadline = setTimeout(() => resolve(false), readyMs))),
   ]);
+  settled = true;
+  clearTimeout(deadline);
   if (!ready) {
     child.kill('SIGKILL');
     throw new Error(`fleet up did not become ready:\n${output}`);

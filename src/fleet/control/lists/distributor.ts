@@ -69,6 +69,7 @@ export class ListDistributor {
   private heldBack: Set<string> | undefined;
   private readonly waiters = new Set<() => void>();
   private readonly heldListeners = new Set<(id: string, target: ListTarget) => void>();
+  private readonly failedListeners = new Set<(id: string, reason: string) => void>();
 
   constructor(
     private readonly transport: ListTransport,
@@ -104,6 +105,7 @@ export class ListDistributor {
           failed: (member, target, via, reason) => {
             this.hooks.pushed?.(via, false);
             this.log.warn('list.push_failed', { member: member.slice(0, 12), generation: target.generation, via, reason });
+            for (const listener of [...this.failedListeners]) listener(member, reason);
           },
           session: (member, state, reason) => this.log.debug('list.session', { member: member.slice(0, 12), state, reason }),
         },
@@ -146,6 +148,12 @@ export class ListDistributor {
   onHeld(listener: (id: string, target: ListTarget) => void): () => void {
     this.heldListeners.add(listener);
     return () => this.heldListeners.delete(listener);
+  }
+
+  /** Tells `listener` each time a push to a member fails, and why; returns the unsubscribe. */
+  onFailed(listener: (id: string, reason: string) => void): () => void {
+    this.failedListeners.add(listener);
+    return () => this.failedListeners.delete(listener);
   }
 
   sessionOpen(id: string): boolean {

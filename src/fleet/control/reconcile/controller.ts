@@ -26,6 +26,7 @@ import type { Publish } from '../lists/distributor.js';
 import { Coalescer, type Timers } from './coalesce.js';
 import { type ObservedContainer, type PassConfig, type PassInput, type PassPlan, isSettled, planPass } from './plan.js';
 import { type ReplacementConfig, type SystemicReason, backoff } from './replacement.js';
+import { StaleLists } from './stale.js';
 import { type ReconcileState, initialReconcileState, listAnswered, memberServes, memberStarted, noteDeath, noteStart, startFailed } from './state.js';
 import {
   ENGINE_CONCURRENCY,
@@ -60,6 +61,8 @@ export interface ControllerLists {
   waitHeld(ids: readonly string[], key: string, timeoutMs: number): Promise<void>;
   /** Tells the controller each time a member holds a list. */
   onHeld(listener: (id: string) => void): void;
+  /** Tells the controller each time a push to a member fails, and why. */
+  onFailed(listener: (id: string, reason: string) => void): void;
 }
 
 export interface ControllerHooks {
@@ -188,6 +191,8 @@ export class Controller {
   private readonly now: () => number;
   private readonly timers: Timers;
   private readonly config: PassConfig;
+  /** Members whose list pushes keep failing while the engine answers: replaced like unhealthy ones. */
+  private readonly staleLists = new StaleLists();
 
   constructor(
     private readonly engine: ControllerEngine,
@@ -203,7 +208,11 @@ export class Controller {
     this.config = { exitGraceMs: options.exitGraceMs ?? EXIT_GRACE_MS, maxStarts: MAX_CONCURRENT_STARTS, replacement: options.replacement ?? REPLACEMENT_DEFAULTS };
     this.state = initialReconcileState(this.config.replacement, this.now());
     this.coalescer = new Coalescer(() => this.pass(), options.coalesceMs, (error) => this.log.error('reconcile.bug', { error: error as Error }));
-    lists.onHeld((id) => this.admit(id));
+    lists.onHeld((id) => {
+      this.staleLists.held(id);
+      this.admit(id);
+    });
+    lists.onFailed((id, reason) => this.staleLists.failed(id, this.now(), reason));
   }
 
   get desired(): number {
@@ -378,6 +387,7 @@ export class Controller {
       return listed;
     } catch (error) {
       this.state = listAnswered(this.state, this.now(), false, this.now() - begun, this.config.replacement);
+      this.staleLists.engineFailed();
       throw error;
     }
   }
@@ -385,7 +395,11 @@ export class Controller {
   /** What this process knows beside the engine's list: the desired size and the members' health. */
   private observation(listed: ObservedContainer[], starting: number): Observation {
     const unhealthy = new Set(this.members.list().filter((m) => m.health.up === false).map((m) => m.id));
-    const downLong = this.options.replaceAfterMs > 0 ? this.members.downFor(this.options.replaceAfterMs, this.options.startPeriodMs ?? START_PERIOD_MS) : [];
+    this.staleLists.keepOnly(new Set(listed.map((c) => c.id)));
+    const downLong =
+      this.options.replaceAfterMs > 0
+        ? [...new Set([...this.members.downFor(this.options.replaceAfterMs, this.options.startPeriodMs ?? START_PERIOD_MS), ...this.staleLists.stale(this.now(), this.options.replaceAfterMs)])]
+        : [];
     return { listed, starting, desired: this.desiredCount, unhealthy, downLong };
   }
 

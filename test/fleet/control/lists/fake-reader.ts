@@ -11,8 +11,9 @@ export interface Quirks {
   mute?: boolean;
   /** Answers this instead of an acknowledgement. */
   garbage?: string;
-  /** One-shot exec fails. */
+  /** One-shot exec fails (with this message, or "exec failed"). */
   execFails?: boolean;
+  execError?: string;
 }
 
 export class FakeReaders implements ListTransport {
@@ -56,7 +57,8 @@ export class FakeReaders implements ListTransport {
   }
 
   async oneShot(id: string, ips: readonly string[]): Promise<void> {
-    if (this.quirks.get(id)?.execFails) throw new Error('exec failed');
+    const quirks = this.quirks.get(id);
+    if (quirks?.execFails) throw new Error(quirks.execError ?? 'exec failed');
     this.lists.set(id, [...ips]);
     this.writes.push(`${id} - exec`);
   }

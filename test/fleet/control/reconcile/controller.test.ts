@@ -264,3 +264,44 @@ t.test('a death and its replacement are one change: the dead member removed, its
   controller.observeDeath('c1');
   t.same(await controller.settle(5_000), { started: ['c3'], removed: ['c1'] });
 });
+
+t.test('a member whose list pushes keep failing while the engine answers is replaced after --replace-after', async (t) => {
+  const clock = new Clock();
+  const { engine, readers, lists, controller, stop } = setup(2, 1_000, 0, clock);
+  t.teardown(stop);
+  // c2 runs, but every exec into it is refused: the engine answers, the member cannot take a list.
+  readers.quirks.set('c2', { refuse: true, execFails: true });
+  const failedOnce = new Promise<string>((resolve) => lists.onFailed((id, reason) => resolve(`${id}: ${reason}`)));
+  controller.request();
+  t.equal(await failedOnce, 'c2: exec failed', 'its push failed on an answer');
+  clock.advance(999);
+  controller.request();
+  await controller.settle(5_000).catch(() => undefined);
+  t.same(engine.removed, [], 'kept while failing for less than --replace-after');
+  const removal = engine.nextRemoval();
+  clock.advance(2);
+  controller.request();
+  t.equal(await removal, 'c2', 'replaced once its pushes failed for --replace-after');
+  await controller.settle(5_000);
+  t.same(
+    engine.containers.map((c) => c.id),
+    ['c1', 'c3'],
+    'its replacement serves beside the healthy member',
+  );
+});
+
+t.test('pushes that time out (a slow engine) never make a member stale', async (t) => {
+  const clock = new Clock();
+  const { engine, readers, lists, controller, stop } = setup(2, 1_000, 0, clock);
+  t.teardown(stop);
+  // c2's reader never says ready and its one-shot exec times out: silence, not a refusal.
+  readers.quirks.set('c2', { silent: true, execFails: true, execError: 'exec timed out after 10000 ms' });
+  const failedOnce = new Promise<string>((resolve) => lists.onFailed((id) => resolve(id)));
+  controller.request();
+  t.equal(await failedOnce, 'c2', 'its pushes fail');
+  await controller.settle(300).catch(() => undefined);
+  clock.advance(60_000);
+  controller.request();
+  await controller.settle(300).catch(() => undefined);
+  t.same(engine.removed, [], 'nothing was removed');
+});
