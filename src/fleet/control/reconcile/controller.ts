@@ -125,7 +125,7 @@ export interface ControllerOptions {
 }
 
 /** What a pass observed: the engine's list, and what this process knew beside it then. */
-type Observation = Pick<PassInput, 'listed' | 'starting' | 'desired' | 'unhealthy' | 'downLong'>;
+type Observation = Pick<PassInput, 'listed' | 'starting' | 'desired' | 'unhealthy' | 'downLong' | 'engineGoneAt'>;
 
 /** The members one change started and removed (container ids, in the order it happened); see `Controller.settle`. */
 export interface ChangeOutcome {
@@ -182,6 +182,8 @@ export class Controller {
   private waiters: Waiter[] = [];
   /** Members that entered rotation so far: a settle that sees this grow is making progress. */
   private admitted = 0;
+  /** Members started so far: on a slow engine a start can be the only progress for a while. */
+  private startedCount = 0;
   /** Passes begun so far: a settle waits for one that begins after it. */
   private passCount = 0;
   private failures = 0;
@@ -193,6 +195,8 @@ export class Controller {
   private readonly config: PassConfig;
   /** Members whose list pushes keep failing while the engine answers: replaced like unhealthy ones. */
   private readonly staleLists = new StaleLists();
+  /** When a list last found the engine not running (ms since the epoch). */
+  private engineGoneAt: number | undefined;
 
   constructor(
     private readonly engine: ControllerEngine,
@@ -268,24 +272,27 @@ export class Controller {
    * dead member in that time, or another change settling at once, is part of it too. The
    * removed are gone from the member set by then: whoever reports their names keeps them
    * from before. It fails when `timeoutMs` pass without a
-   * member entering rotation, or after SETTLE_LIMIT_MS in all: a large fleet on a slow engine
+   * member entering rotation or a container started, or after SETTLE_LIMIT_MS in all: a large fleet on a slow engine
    * keeps going as long as members keep coming up (the engine here starts the 200th container
    * several times slower than the 10th).
    */
   settle(timeoutMs: number): Promise<ChangeOutcome> {
     return new Promise((resolve, reject) => {
       const begun = Date.now();
-      let seen = this.admitted;
+      // Progress is a member entering rotation or a container started: an engine that takes
+      // minutes per start (held to a tenth of a core) is slow, not stuck.
+      const progress = (): number => this.admitted + this.startedCount;
+      let seen = progress();
       const expire = (): void => {
-        const progressed = this.admitted !== seen;
-        seen = this.admitted;
+        const progressed = progress() !== seen;
+        seen = progress();
         if (progressed && Date.now() - begun < SETTLE_LIMIT_MS) {
           waiter.timer = setTimeout(expire, timeoutMs);
           return;
         }
         this.waiters = this.waiters.filter((w) => w !== waiter);
         const why = this.lastError ? `: ${this.lastError.message}` : '';
-        const what = progressed ? `within ${Math.round(SETTLE_LIMIT_MS / 1000)} s` : `: no member came up for ${Math.round(timeoutMs / 1000)} s`;
+        const what = progressed ? `within ${Math.round(SETTLE_LIMIT_MS / 1000)} s` : `: no member started or came up for ${Math.round(timeoutMs / 1000)} s`;
         reject(new FleetError('FLEET_CONVERGE_TIMEOUT', `fleet "${this.options.fleet}" did not converge ${what}${why}`));
       };
       const waiter: Waiter = { after: this.passCount, outcome: { started: [], removed: [] }, resolve, reject, timer: setTimeout(expire, timeoutMs) };
@@ -388,6 +395,8 @@ export class Controller {
     } catch (error) {
       this.state = listAnswered(this.state, this.now(), false, this.now() - begun, this.config.replacement);
       this.staleLists.engineFailed();
+      // Its socket gone or refusing: dockerd is not running, and what it was starting is dropped.
+      if (/ENOENT|ECONNREFUSED/.test(error instanceof Error ? error.message : String(error))) this.engineGoneAt = this.now();
       throw error;
     }
   }
@@ -400,7 +409,7 @@ export class Controller {
       this.options.replaceAfterMs > 0
         ? [...new Set([...this.members.downFor(this.options.replaceAfterMs, this.options.startPeriodMs ?? START_PERIOD_MS), ...this.staleLists.stale(this.now(), this.options.replaceAfterMs)])]
         : [];
-    return { listed, starting, desired: this.desiredCount, unhealthy, downLong };
+    return { listed, starting, desired: this.desiredCount, unhealthy, downLong, engineGoneAt: this.engineGoneAt };
   }
 
   // plan: what to do about it (pure; see plan.ts), from the state, the observation, and
@@ -503,6 +512,7 @@ export class Controller {
     this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels, limits: this.options.limits }).then(
       (id) => {
         this.startsInFlight--;
+        this.startedCount++;
         this.state = memberStarted(this.state, id, attempts);
         for (const waiter of this.waiters) waiter.outcome.started.push(id);
         this.log.info('member.started', { id: id.slice(0, 12), attempt: attempts + 1 });

@@ -39,6 +39,12 @@ export interface PlanInput {
   now?: number;
   /** Members that stopped moments ago: left alone for a grace period, in case they start again (a `docker restart`). */
   lingering?: ReadonlySet<string>;
+  /**
+   * Unix seconds when the engine was last found not running (its socket gone): a container
+   * created before then and still not started is no start in progress but one the engine
+   * dropped when it stopped, and it never starts by itself.
+   */
+  engineGoneAt?: number;
   /** The list each container is known to serve, as `listKey` of it. */
   holding: ReadonlyMap<string, string>;
   /** A list being written to a container (or retried), where it differs from the one it serves. */
@@ -94,7 +100,10 @@ export function plan(input: PlanInput): Plan {
     const serves = container.running && container.ip !== undefined && !input.failing?.has(container.id);
     // Created and not started yet, or restarting: on its way, neither serving nor to reap.
     const onItsWay =
-      (container.state === 'created' && (input.now === undefined || input.now - container.created < STARTING_GRACE_SECONDS)) || container.state === 'restarting';
+      (container.state === 'created' &&
+        (input.now === undefined || input.now - container.created < STARTING_GRACE_SECONDS) &&
+        (input.engineGoneAt === undefined || container.created > input.engineGoneAt)) ||
+      container.state === 'restarting';
     if (input.removing.has(container.id)) (serves ? drain : reap).push(container.id);
     else if (serves) serving.push(container);
     else if (onItsWay) pending++;
@@ -148,6 +157,8 @@ export interface PassInput {
   unhealthy: ReadonlySet<string>;
   /** Members down for longer than replace-after: replaced, unless replacing is suspended. */
   downLong: readonly string[];
+  /** ms since the epoch when the engine was last found not running; see PlanInput. */
+  engineGoneAt?: number;
 }
 
 export interface PassConfig {
@@ -208,7 +219,8 @@ export function planPass(state: ReconcileState, input: PassInput, config: PassCo
   // While failures are systemic, a failing member is kept: it may serve again when the
   // engine does, and removing it is more work for an engine already short of it.
   const failing = new Set(state.suspension ? [] : input.downLong);
-  const p = plan({ desired: input.desired, observed, removing: decidedForRemoval, starting: input.starting, now: Math.floor(now / 1000), lingering, holding: input.holding, writing: input.writing, healthy, failing });
+  const engineGoneAt = input.engineGoneAt === undefined ? undefined : Math.floor(input.engineGoneAt / 1000);
+  const p = plan({ desired: input.desired, observed, removing: decidedForRemoval, starting: input.starting, now: Math.floor(now / 1000), lingering, engineGoneAt, holding: input.holding, writing: input.writing, healthy, failing });
 
   if (input.from === 'last') {
     return { from: 'last', plan: p, starts: [], removals: { drain: [], reap: [] }, decided: [], suspended: state.suspension?.reason, suspension: undefined, wakeAt: undefined, state };
