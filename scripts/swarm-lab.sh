@@ -10,6 +10,11 @@
 #   scripts/swarm-lab.sh status          the nodes as the Swarm sees them
 #   scripts/swarm-lab.sh down            stop and remove everything `up` made (also half-made labs)
 #
+# Each node's socket is also /run/LAB/HOSTNAME.sock (the node's hostname is LAB-nN): a stack
+# that mounts a node's own engine names it with Swarm's template, as deploy/swarm/stack.yaml
+# does with FLEET_DOCKER_SOCKET='/run/LAB/{{.Node.Hostname}}.sock' (all nodes share one
+# file system here, so /var/run/docker.sock would be the host's engine on every node).
+#
 # Knobs: FLEET_LAB (name, default fleetlab), FLEET_LAB_NODES (default 3), FLEET_LAB_SUBNET
 # (the /24 the nodes live on, default 10.231.0). Needs root, iproute2, nsenter, iptables and
 # dockerd (Debian's docker.io). Nodes are reached only from this host: 10.231.0.11, .12, ….
@@ -55,6 +60,7 @@ preflight() {
 start_node() {
   local node=$1 ns=$lab-$1 veth=${lab:0:8}v${1#n}
   mkdir -p "$run/$node/exec" "$data/$node"
+  ln -sfn "$run/$node/docker.sock" "$run/$ns.sock"
   ip netns add "$ns"
   ip link add "$veth" type veth peer name eth0 netns "$ns"
   ip link set "$veth" master "$bridge" up

@@ -32,7 +32,7 @@ export interface StackList {
 /** The list for an observation: running members less those an agent said died. */
 export function stackList(members: readonly SwarmMember[], index: number, floor: number, dead: ReadonlySet<string>): StackList {
   const base = Math.max(index, floor);
-  const alive = members.filter((m) => !dead.has(m.id));
+  const alive = members.filter((m) => !dead.has(m.id)).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   const deaths = Math.min(members.length - alive.length, DEATHS_PER_BASE - 1);
   // Every generation is at least 1: the agent takes 1 to 2^53-1.
   const generation = Math.max(1, base * DEATHS_PER_BASE + deaths);
