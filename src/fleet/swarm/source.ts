@@ -105,9 +105,12 @@ export class StackSource {
       this.request();
       return;
     }
-    const known = this.last?.members.some((m) => m.id === event.id);
-    this.log.info('member.died', { agent, id: event.id.slice(0, 12), ip: event.ip, known });
-    if (!known) return;
+    // A task that never ran (it failed its start) is no member: nothing to take away.
+    if (!this.last?.members.some((m) => m.id === event.id)) {
+      this.log.debug('agent.member_died', { agent, id: event.id.slice(0, 12), ip: event.ip });
+      return;
+    }
+    this.log.info('member.died', { agent, id: event.id.slice(0, 12), ip: event.ip });
     this.dead.add(event.id);
     if (this.parts.members.get(event.id)) this.parts.members.reportUnreachable(event.id, 'died');
     this.replan();
