@@ -23,7 +23,8 @@
 # remounts /sys and hides the cgroup mounts from dockerd; once Docker runs, the FORWARD
 # policy is DROP and bridged frames pass through iptables, so the lab bridge gets an ACCEPT
 # rule; the kernel may lack IPVS, so services use endpoint_mode dnsrr and host-mode ports;
-# there is no registry, so images are loaded into every node.
+# there is no registry, so images are loaded into every node and the engines prefer them
+# to a pull (DOCKER_SERVICE_PREFER_OFFLINE_IMAGE, as moby's own integration tests run).
 set -euo pipefail
 
 lab=${FLEET_LAB:-fleetlab}
@@ -70,7 +71,9 @@ start_node() {
   ip -n "$ns" route add default via "$subnet.1"
   # setsid: the node outlives this script; its own containerd starts under its exec root.
   # Its own UTS namespace too, so that `docker node ls` names the nodes.
-  setsid unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$ns" nsenter --net="/var/run/netns/$ns" dockerd \
+  # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1: a task whose image the node has starts without a
+  # pull attempt first (there is no registry; each attempt cost a task seconds in Preparing).
+  DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$ns" nsenter --net="/var/run/netns/$ns" dockerd \
     --host "$(host_of "$node")" \
     --data-root "$data/$node" \
     --exec-root "$run/$node/exec" \

@@ -34,7 +34,8 @@ class AgentLink {
   connected = false;
   /** The generation this agent answered for last (converged, partial or stale); undefined after a reconnect. */
   acked: number | undefined;
-  private pushing = false;
+  /** The newest generation sent and not yet answered (or answered): 0 after a reconnect. */
+  private sent = 0;
   private stopped = false;
   private stream: { stop(): void; closed: Promise<void> } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
@@ -55,6 +56,7 @@ class AgentLink {
         this.connected = true;
         this.failures = 0;
         this.acked = undefined;
+        this.sent = 0;
         this.links.log.info('agent.connected', { agent: this.address });
         void this.status();
         this.links.flush();
@@ -71,6 +73,7 @@ class AgentLink {
     else if (this.failures === 0) this.links.log.warn('agent.unreachable', { agent: this.address, reason });
     this.connected = false;
     this.acked = undefined;
+    this.sent = 0;
     const delay = Math.min(this.links.options.reconnectMaxMs, RECONNECT_BASE_MS * 2 ** this.failures++);
     this.retryTimer = setTimeout(() => this.follow(), delay);
     this.retryTimer.unref();
@@ -85,16 +88,21 @@ class AgentLink {
     }
   }
 
-  /** Sends the current list if this agent is owed it; one at a time, then again if a newer one came meanwhile. */
+  /**
+   * Sends the current list if this agent is owed it and it is not on its way already. A newer
+   * list does not wait for an older one's answer: the agent takes a list when it arrives and
+   * answers once its members hold it (up to its converge timeout), so waiting would hold a
+   * death back behind a member that is slow to start.
+   */
   async push(): Promise<void> {
     const list = this.links.current;
-    if (this.pushing || this.stopped || !this.connected || !list || !owed(this.acked, list.generation)) return;
-    this.pushing = true;
+    if (this.stopped || !this.connected || !list || !owed(this.acked, list.generation) || list.generation <= this.sent) return;
+    this.sent = list.generation;
     try {
       const answer = await putList(this.target, list);
       if (answer.status === 200 && 'outcome' in answer.body) {
         const reply = answer.body;
-        this.acked = Math.max(list.generation, reply.generation);
+        this.acked = Math.max(this.acked ?? 0, list.generation, reply.generation);
         this.links.sink.holdings(this.address, reply.members, reply.generation);
         this.links.pushed(this.address, list, reply.outcome, reply.generation);
       } else {
@@ -103,11 +111,9 @@ class AgentLink {
       }
     } catch (error) {
       this.links.log.warn('agent.push_failed', { agent: this.address, generation: list.generation, error: messageOf(error) });
-    } finally {
-      this.pushing = false;
     }
-    // A failed push is retried when the link reconnects or the next list comes; a newer list that came meanwhile goes now.
-    if (this.connected && this.links.current && this.acked !== undefined && owed(this.acked, this.links.current.generation)) void this.push();
+    // Not answered: sent again at the next flush (every observation) or reconnection.
+    if (this.acked === undefined || this.acked < list.generation) this.sent = Math.min(this.sent, this.acked ?? 0);
   }
 
   stop(): void {
