@@ -107,6 +107,30 @@ function get(host: string, port: number): Promise<{ status: number; servedBy: st
   });
 }
 
+/** How a death went through the stack, from the logs: each step's ms after `since` (the kill). */
+async function chain(since: number): Promise<string[]> {
+  const steps: [number, string][] = [];
+  const wanted = /member\.died|list\.changed|agent\.list |agent\.member_died|agent\.push_failed/;
+  await Promise.all(
+    NODES.flatMap((node) =>
+      ['balancer', 'agent'].map(async (service) => {
+        const ids = (await onNode(node, ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${STACK}_${service}`]).catch(() => '')).split('\n').filter(Boolean);
+        for (const id of ids) {
+          const { stdout, stderr } = await run('docker', ['logs', '--since', new Date(since - 1_000).toISOString(), id], {
+            env: { ...env, DOCKER_HOST: `unix:///run/${LAB}/${node}/docker.sock` },
+            timeout: 60_000,
+          }).catch(() => ({ stdout: '', stderr: '' }));
+          for (const line of `${stdout}\n${stderr}`.split('\n').filter((l) => wanted.test(l))) {
+            const at = Date.parse(line.split(' ')[0]);
+            if (at >= since - 1_000) steps.push([at - since, `${node} ${service}: ${line.split(' ').slice(2).join(' ')}`]);
+          }
+        }
+      }),
+    ),
+  );
+  return steps.sort((a, b) => a[0] - b[0]).slice(0, 30).map(([ms, text]) => `+${ms} ms ${text}`);
+}
+
 /** What the lab may leave on the host: each kind listed by the command that shows it. */
 async function leftovers(): Promise<string[]> {
   const found: string[] = [];
@@ -198,6 +222,7 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, and noth
   const goneMs = seenAt - killedAt;
   t.ok(Number.isFinite(goneMs), `the killed member's address ${victimIp} is gone from the ${survivors.length} survivors' lists ${goneMs} ms after docker kill was called`);
   t.comment(`kill -> gone from every list: ${goneMs} ms`);
+  for (const line of await chain(killedAt)) t.comment(line);
   const replaced = await untilExact(6, 90_000);
   t.notOk(replaced.ips.includes(victimIp), `Swarm replaced it and every list is exact again (${replaced.ms} ms)`);
 
