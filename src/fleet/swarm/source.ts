@@ -110,7 +110,8 @@ export class StackSource {
       this.log.debug('agent.member_died', { agent, id: event.id.slice(0, 12), ip: event.ip });
       return;
     }
-    this.log.info('member.died', { agent, id: event.id.slice(0, 12), ip: event.ip });
+    // lagMs: from the agent learning it to this balancer hearing it.
+    this.log.info('member.died', { agent, id: event.id.slice(0, 12), ip: event.ip, lagMs: Date.now() - event.at });
     this.dead.add(event.id);
     if (this.parts.members.get(event.id)) this.parts.members.reportUnreachable(event.id, 'died');
     this.replan();
@@ -125,12 +126,13 @@ export class StackSource {
     this.held.delete(agent);
   }
 
-  /** After a push: an agent that holds a newer generation than ours raises our floor, so the next list is not refused as stale. */
+  /**
+   * After a push: an agent that holds a newer generation than ours (another balancer read a
+   * manager further on) raises our floor. Applied at the next read, not to the last one: a
+   * stale observation under a raised base could name a member the other balancer knows dead.
+   */
   pushed(held: number): void {
-    if (baseOf(held) > this.floor) {
-      this.floor = baseOf(held);
-      this.replan();
-    }
+    this.floor = Math.max(this.floor, baseOf(held));
   }
 
   private async poll(): Promise<void> {
