@@ -10,6 +10,11 @@
 #   scripts/swarm-lab.sh status          the nodes as the Swarm sees them
 #   scripts/swarm-lab.sh down            stop and remove everything `up` made (also half-made labs)
 #
+# Each node's socket is also /run/LAB/HOSTNAME.sock (the node's hostname is LAB-nN): a stack
+# that mounts a node's own engine names it with Swarm's template, as deploy/swarm/stack.yaml
+# does with FLEET_DOCKER_SOCKET='/run/LAB/{{.Node.Hostname}}.sock' (all nodes share one
+# file system here, so /var/run/docker.sock would be the host's engine on every node).
+#
 # Knobs: FLEET_LAB (name, default fleetlab), FLEET_LAB_NODES (default 3), FLEET_LAB_SUBNET
 # (the /24 the nodes live on, default 10.231.0). Needs root, iproute2, nsenter, iptables and
 # dockerd (Debian's docker.io). Nodes are reached only from this host: 10.231.0.11, .12, ….
@@ -18,7 +23,8 @@
 # remounts /sys and hides the cgroup mounts from dockerd; once Docker runs, the FORWARD
 # policy is DROP and bridged frames pass through iptables, so the lab bridge gets an ACCEPT
 # rule; the kernel may lack IPVS, so services use endpoint_mode dnsrr and host-mode ports;
-# there is no registry, so images are loaded into every node.
+# there is no registry, so images are loaded into every node and the engines prefer them
+# to a pull (DOCKER_SERVICE_PREFER_OFFLINE_IMAGE, as moby's own integration tests run).
 set -euo pipefail
 
 lab=${FLEET_LAB:-fleetlab}
@@ -55,6 +61,7 @@ preflight() {
 start_node() {
   local node=$1 ns=$lab-$1 veth=${lab:0:8}v${1#n}
   mkdir -p "$run/$node/exec" "$data/$node"
+  ln -sfn "$run/$node/docker.sock" "$run/$ns.sock"
   ip netns add "$ns"
   ip link add "$veth" type veth peer name eth0 netns "$ns"
   ip link set "$veth" master "$bridge" up
@@ -64,7 +71,9 @@ start_node() {
   ip -n "$ns" route add default via "$subnet.1"
   # setsid: the node outlives this script; its own containerd starts under its exec root.
   # Its own UTS namespace too, so that `docker node ls` names the nodes.
-  setsid unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$ns" nsenter --net="/var/run/netns/$ns" dockerd \
+  # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1: a task whose image the node has starts without a
+  # pull attempt first (there is no registry; each attempt cost a task seconds in Preparing).
+  DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 setsid unshare --uts -- sh -c 'hostname "$0" && exec "$@"' "$ns" nsenter --net="/var/run/netns/$ns" dockerd \
     --host "$(host_of "$node")" \
     --data-root "$data/$node" \
     --exec-root "$run/$node/exec" \

@@ -6,3 +6,4 @@ export { exitOnBug, setUpCluster } from './primary-process.js';
 export { Engine } from './docker/engine.js';
 export { removeFleet } from './docker/teardown.js';
 export { pinoJson } from '../log/pino-json.js';
+export { SwarmDaemon } from './swarm/daemon.js';

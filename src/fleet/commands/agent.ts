@@ -72,7 +72,7 @@ export class AgentCommand extends Command {
   }
 }
 
-function readSecret(file: string): Buffer {
+export function readSecret(file: string): Buffer {
   let content: Buffer;
   try {
     content = fs.readFileSync(file);

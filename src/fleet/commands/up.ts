@@ -46,7 +46,11 @@ import {
 } from '../config.js';
 import { formatMemorySize } from './memory-size.js';
 import { UpProgress } from './up-progress.js';
+import { DEFAULT_AGENT_PORT, DEFAULT_SECRET_FILE, readSecret } from './agent.js';
 import { decimalOption, integerOption, isCidr, memoryOption, nameOption } from './options.js';
+
+/** A Docker stack's name, as `docker stack deploy` takes it. */
+const STACK_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
 export class UpCommand extends Command {
   static override paths = [['up']];
@@ -76,12 +80,15 @@ export class UpCommand extends Command {
 
       Members run as an unprivileged user with no capabilities on a read-only root; \`--member-memory\` (no swap beyond it) and \`--member-cpus\` size each of them.
 
+      Swarm mode: with \`--stack NAME\` the daemon launches no member. It balances over the tasks of the Swarm service \`NAME_members\` (read every \`--stack-poll\` milliseconds from the manager's engine, \`DOCKER_HOST\`), addressed on the overlay \`NAME_fleet\`, and pushes their lists through the stack's agents (\`tasks.NAME_agent\`, port \`--agent-port\`, requests signed with the secret in \`--secret-file\`), whose event streams take a dead member out at once. \`--replicas\`, \`--image\`, \`--name\`, \`--replace-after\` and the member limits do not apply: the stack file sets them (deploy/swarm/stack.yaml, docs/swarm.md).
+
       The admin listener on \`--admin-host\`:\`--admin-port\` serves Prometheus metrics (\`/metrics\`), the status as JSON (\`/api/status\`), a live feed (\`/api/events\`) and a dashboard (\`/\`); \`--no-admin\` turns it off.
     `,
     examples: [
       ['Run 3 members on port 8080', '$0 up --replicas 3'],
       ['Run the air-gapped stand-in image', `$0 up --replicas 3 --image ${OFFLINE_IMAGE}`],
       ['A second fleet beside the first', '$0 up --name blue --port 8081 --replicas 2'],
+      ['Balance the members of the Swarm stack web', '$0 up --stack web --host 0.0.0.0'],
     ],
   });
 
@@ -134,13 +141,18 @@ export class UpCommand extends Command {
   adminHost = Option.String('--admin-host', DEFAULT_ADMIN_HOST, { description: `The address the admin listener listens on (default ${DEFAULT_ADMIN_HOST})` });
   admin = Option.Boolean('--admin', true, { description: 'Run the admin listener (default on; --no-admin turns it off)' });
   logFormat = Option.String('--log-format', 'text', { description: 'text or json (default text)', validator: t.isEnum(['text', 'json'] as const) });
+  stack = Option.String('--stack', { description: 'Swarm mode: balance the members of this Docker stack (its service NAME_members), launching none (default: none, fleet runs its own members)', validator: t.cascade(t.isString(), [t.matchesRegExp(STACK_PATTERN)]) });
+  agentPort = integerOption('--agent-port', DEFAULT_AGENT_PORT, 1, 65535, `Swarm mode: the port of the stack's agents (default ${DEFAULT_AGENT_PORT})`);
+  secretFile = Option.String('--secret-file', DEFAULT_SECRET_FILE, { description: `Swarm mode: the file holding the stack's shared secret (default ${DEFAULT_SECRET_FILE}, a Docker secret)` });
+  stackPoll = integerOption('--stack-poll', 1_000, 200, 60_000, "Swarm mode: milliseconds between reads of the members' tasks (default 1000)");
   accessLog = Option.String('--access-log', { description: 'Write one line per balanced request to this file (appended), or - for stdout, formatted as --log-format says (default none)' });
 
   async execute(): Promise<number> {
     const accessLog = this.accessLog === undefined ? undefined : checkAccessLog(this.accessLog);
     // The daemon (dockerode, http-proxy, pino) loads only for `up`: add, remove and status
     // start without it and reach the daemon sooner.
-    const { Daemon, exitOnBug, pinoJson, setUpCluster } = await loadDaemon();
+    const secret = this.stack === undefined ? undefined : readSecret(this.secretFile);
+    const { Daemon, SwarmDaemon, exitOnBug, pinoJson, setUpCluster } = await loadDaemon();
     // pino encodes the JSON lines.
     const json = this.logFormat === 'json' ? pinoJson() : undefined;
     // On a terminal, the members' progress is a line under the logs, on stderr with them: stdout
@@ -153,38 +165,44 @@ export class UpCommand extends Command {
     const terminal = terminalFds();
     // Process-wide settings are this entry's to make, once: how workers are forked.
     setUpCluster();
-    const daemon = new Daemon(
-      {
-        name: this.name,
-        replicas: this.replicas,
-        port: this.port,
-        host: this.host,
-        image: this.image,
-        healthIntervalMs: this.healthInterval,
-        healthTimeoutMs: this.healthTimeout,
-        rise: this.rise,
-        fall: this.fall,
-        drainTimeoutMs: this.drainTimeout,
-        replaceAfterMs: this.replaceAfter,
-        resyncMs: DEFAULT_RESYNC_MS,
-        client: {
-          maxConnections: this.maxConnections,
-          headerTimeoutMs: this.headerTimeout,
-          requestTimeoutMs: this.requestTimeout,
-          idleTimeoutMs: this.idleTimeout,
-          maxHeaderBytes: this.maxHeaderSize,
-          maxBodyBytes: this.maxBodySize,
-        },
-        upstream: { responseTimeoutMs: this.responseTimeout, memberConnections: this.memberConnections, queueSize: this.queueSize, queueTimeoutMs: this.queueTimeout },
-        trustedProxies: this.trustedProxies,
-        memberLimits: { memoryBytes: this.memberMemory, cpus: this.memberCpus },
-        workers: this.workers,
-        log: { level: this.logLevel, format: this.logFormat },
-        admin: this.admin ? { host: this.adminHost, port: this.adminPort } : undefined,
-        accessLog,
+    const common = {
+      port: this.port,
+      host: this.host,
+      healthIntervalMs: this.healthInterval,
+      healthTimeoutMs: this.healthTimeout,
+      rise: this.rise,
+      fall: this.fall,
+      drainTimeoutMs: this.drainTimeout,
+      client: {
+        maxConnections: this.maxConnections,
+        headerTimeoutMs: this.headerTimeout,
+        requestTimeoutMs: this.requestTimeout,
+        idleTimeoutMs: this.idleTimeout,
+        maxHeaderBytes: this.maxHeaderSize,
+        maxBodyBytes: this.maxBodySize,
       },
-      log,
-    );
+      upstream: { responseTimeoutMs: this.responseTimeout, memberConnections: this.memberConnections, queueSize: this.queueSize, queueTimeoutMs: this.queueTimeout },
+      trustedProxies: this.trustedProxies,
+      workers: this.workers,
+      log: { level: this.logLevel, format: this.logFormat },
+      admin: this.admin ? { host: this.adminHost, port: this.adminPort } : undefined,
+      accessLog,
+    };
+    const daemon =
+      secret === undefined || this.stack === undefined
+        ? new Daemon(
+            {
+              ...common,
+              name: this.name,
+              replicas: this.replicas,
+              image: this.image,
+              replaceAfterMs: this.replaceAfter,
+              resyncMs: DEFAULT_RESYNC_MS,
+              memberLimits: { memoryBytes: this.memberMemory, cpus: this.memberCpus },
+            },
+            log,
+          )
+        : new SwarmDaemon({ ...common, stack: this.stack, agentPort: this.agentPort, secret, periodMs: this.stackPoll }, log);
     const exited = new Promise<void>((resolve) => daemon.useCases.onExit(resolve));
     let signals = 0;
     const stop = (signal: string) => () => {
@@ -220,17 +238,19 @@ export class UpCommand extends Command {
       process.off('SIGTERM', onTerm);
       process.off('SIGHUP', onHup);
     };
-    const progress = new UpProgress(this.replicas, log, line);
-    daemon.members.onChange(() => progress.update(daemon.members.rotation.length));
+    // In Swarm mode the stack's size is Swarm's: there is no count to show progress towards.
+    const progress = this.stack === undefined ? new UpProgress(this.replicas, log, line) : undefined;
+    daemon.members.onChange(() => progress?.update(daemon.members.rotation.length));
     try {
       await daemon.start();
     } catch (error) {
       release();
       throw error;
     } finally {
-      progress.end();
+      progress?.end();
     }
-    stdout.write(`fleet "${this.name}" serving http://${this.host}:${this.port}/ with ${daemon.members.rotation.length} members\n`);
+    const what = this.stack === undefined ? `fleet "${this.name}"` : `stack "${this.stack}"`;
+    stdout.write(`${what} serving http://${this.host}:${this.port}/ with ${daemon.members.rotation.length} members\n`);
     await exited;
     release();
     return 0;

@@ -1,0 +1,38 @@
+// What the balancer asks a Swarm manager, on dockerode: the members' tasks, and whether the
+// stack is there at all. Reads only; the manager's socket is mounted read-only.
+import Docker from 'dockerode';
+import { FleetError } from '../errors.js';
+import type { SwarmTask } from '../swarm/tasks.js';
+import { dockerOptions, engineError, resolveAddress } from './engine.js';
+
+export class SwarmTasks {
+  private readonly api: Docker;
+  readonly address: string;
+
+  constructor(timeoutMs: number) {
+    const address = resolveAddress();
+    this.address = address.display;
+    this.api = new Docker({ ...dockerOptions(address), timeout: timeoutMs });
+  }
+
+  /** Every task of `service`, in any state (GET /tasks?filters={"service":[…]}). */
+  async tasks(service: string): Promise<SwarmTask[]> {
+    try {
+      return (await this.api.listTasks({ filters: JSON.stringify({ service: [service] }) })) as SwarmTask[];
+    } catch (error) {
+      throw engineError(`cannot list the tasks of ${service}`, error, this.address);
+    }
+  }
+
+  /** Refuses a stack whose members' service this engine does not know: a worker node's engine, or a wrong name. */
+  async requireService(service: string): Promise<void> {
+    try {
+      await this.api.getService(service).inspect();
+    } catch (error) {
+      const status = (error as { statusCode?: number }).statusCode;
+      if (status === 404) throw new FleetError('FLEET_NO_STACK', `no service ${service} on ${this.address}: deploy the stack first, and give --stack the stack's name`);
+      if (status === 503) throw new FleetError('FLEET_NOT_A_MANAGER', `${this.address} is not a Swarm manager: the balancer needs a manager's engine to read the tasks`);
+      throw engineError(`cannot inspect the service ${service}`, error, this.address);
+    }
+  }
+}
