@@ -29,6 +29,8 @@ t.test('a bad command line is told by its kind, in one line', async (t) => {
     ['a value its validator refuses', ['add', '--count', '0'], /^Error: invalid value for --count: expected to be in the \[1; 250\] range \(got 0\)\n$/],
     ['a negative value', ['remove', '--count', '-1'], /^Error: invalid value for --count: expected to be in the \[1; 250\] range \(got -1\)\n$/],
     ['a cross-flag rule', ['up', '--header-timeout', '5000', '--request-timeout', '4000'], /^Error: --header-timeout \(5000\) must not exceed --request-timeout \(4000\)\n$/],
+    ['a single-host flag beside --stack', ['up', '--stack', 'web', '--replicas', '7'], /^Error: --replicas does not apply with --stack: the stack file sets the members \(deploy\/swarm\/stack\.yaml\)\n$/],
+    ['a member setting beside --stack', ['up', '--stack', 'web', '--image', 'nginx:1'], /^Error: --image does not apply with --stack: /],
     ['an unknown command', ['launch'], /^Error: unknown command "launch" for "fleet"\nRun "fleet --help" for usage\.\n$/],
     ['a word the command does not take', ['add', 'now'], /^Error: Extraneous positional argument \("now"\)\.\n$/],
   ];

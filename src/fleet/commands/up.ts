@@ -32,6 +32,7 @@ import {
   DEFAULT_IMAGE,
   DEFAULT_MEMBER_CPUS,
   DEFAULT_MEMBER_MEMORY,
+  DEFAULT_NAME,
   DEFAULT_PORT,
   DEFAULT_REPLICAS,
   DEFAULT_REPLACE_AFTER_MS,
@@ -64,6 +65,25 @@ export class UpCommand extends Command {
         return pushError(state, `--header-timeout (${headerTimeout}) must not exceed --request-timeout (${requestTimeout})`);
       },
     }),
+    // In Swarm mode the stack file sets the members: a single-host flag given beside --stack
+    // would be silently ignored, so it is refused (a flag given at its default value is not seen).
+    t.makeValidator<unknown, unknown>({
+      test: (value, state) => {
+        const v = value as Record<string, unknown>;
+        if (v.stack === undefined) return true;
+        const singleHost: [string, unknown, unknown][] = [
+          ['--replicas', v.replicas, DEFAULT_REPLICAS],
+          ['--image', v.image, DEFAULT_IMAGE],
+          ['--name', v.name, DEFAULT_NAME],
+          ['--replace-after', v.replaceAfter, DEFAULT_REPLACE_AFTER_MS],
+          ['--member-memory', v.memberMemory, DEFAULT_MEMBER_MEMORY],
+          ['--member-cpus', v.memberCpus, DEFAULT_MEMBER_CPUS],
+        ];
+        const given = singleHost.find(([, got, byDefault]) => got !== byDefault);
+        if (!given) return true;
+        return pushError(state, `${given[0]} does not apply with --stack: the stack file sets the members (deploy/swarm/stack.yaml)`);
+      },
+    }),
   ];
 
   static override usage = Command.Usage({
@@ -80,7 +100,7 @@ export class UpCommand extends Command {
 
       Members run as an unprivileged user with no capabilities on a read-only root; \`--member-memory\` (no swap beyond it) and \`--member-cpus\` size each of them.
 
-      Swarm mode: with \`--stack NAME\` the daemon launches no member. It balances over the tasks of the Swarm service \`NAME_members\` (read every \`--stack-poll\` milliseconds from the manager's engine, \`DOCKER_HOST\`), addressed on the overlay \`NAME_fleet\`, and pushes their lists through the stack's agents (\`tasks.NAME_agent\`, port \`--agent-port\`, requests signed with the secret in \`--secret-file\`), whose event streams take a dead member out at once. \`--replicas\`, \`--image\`, \`--name\`, \`--replace-after\` and the member limits do not apply: the stack file sets them (deploy/swarm/stack.yaml, docs/swarm.md).
+      Swarm mode: with \`--stack NAME\` the daemon launches no member. It balances over the tasks of the Swarm service \`NAME_members\` (read every \`--stack-poll\` milliseconds from the manager's engine, \`DOCKER_HOST\`), addressed on the overlay \`NAME_fleet\`, and pushes their lists through the stack's agents (\`tasks.NAME_agent\`, port \`--agent-port\`, requests signed with the secret in \`--secret-file\`), whose event streams take a dead member out at once. \`--replicas\`, \`--image\`, \`--name\`, \`--replace-after\` and the member limits are refused beside it: the stack file sets them (deploy/swarm/stack.yaml, docs/swarm.md).
 
       The admin listener on \`--admin-host\`:\`--admin-port\` serves Prometheus metrics (\`/metrics\`), the status as JSON (\`/api/status\`), a live feed (\`/api/events\`) and a dashboard (\`/\`); \`--no-admin\` turns it off.
     `,
