@@ -7,7 +7,10 @@ import type { FleetEvent } from '../docker/engine.js';
 import type { MemberSet } from './members.js';
 import type { Controller } from './reconcile/controller.js';
 
-export function routeEvent(event: FleetEvent, members: MemberSet, controller: Controller, log: Logger): void {
+/** What an event may tell the controller. */
+export type EventTarget = Pick<Controller, 'observeDeath' | 'observeStart' | 'request'>;
+
+export function routeEvent(event: FleetEvent, members: MemberSet, controller: EventTarget, log: Logger): void {
   const { action, id } = event;
   log.debug('engine.event', { action, id: id.slice(0, 12) });
   if (action === 'die' || action === 'destroy' || action === 'oom') {
