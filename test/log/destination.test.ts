@@ -27,7 +27,7 @@ t.test('a socket on a pipe whose reader exits (EPIPE): lines are lost and counte
   let arrived = p.drain();
   while (arrived.length < line(0).length) arrived += (await turn(), p.drain());
   t.equal(arrived, line(0), 'the line before the reader left arrived');
-  const closed = new Promise((resolve) => socket.once('close', resolve));
+  const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
   p.closeReader();
   for (let i = 1; i <= 20; i++) d.write(line(i));
   // The failed write destroys the socket (events.once would reject on its error).
@@ -56,7 +56,7 @@ t.test('a write that throws, or fails later (ENOSPC), loses the line and nothing
   const full = fs.createWriteStream('/dev/full');
   t.teardown(() => full.destroy());
   const f = new StreamDestination(full);
-  const closed = new Promise((resolve) => full.once('close', resolve));
+  const closed = new Promise<void>((resolve) => full.once('close', () => resolve()));
   for (let i = 0; i < 3; i++) f.write(line(i));
   // The failed write destroys the stream; the writes queued behind it fail with it.
   await closed;
