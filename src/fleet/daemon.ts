@@ -37,7 +37,6 @@ import { ensureMemberImage } from './docker/member-image.js';
 import { removeFleet } from './docker/teardown.js';
 import { FleetError, messageOf } from './errors.js';
 import { shortId, socketPath } from './names.js';
-import { ChangeRecorder, recordingEngine } from './use-cases/changes.js';
 import { stopGrace } from './use-cases/down.js';
 import { untilServing } from './use-cases/serving.js';
 import { UseCases } from './use-cases/use-cases.js';
@@ -140,19 +139,13 @@ export class Daemon {
       converged: (convergence) => metrics.converged(convergence.ms),
     });
     this.lists = lists;
-    const changes = new ChangeRecorder();
     const controller = new Controller(
-      recordingEngine(this.engine, changes),
+      this.engine,
       members,
       lists,
       {
         check: (id) => checker.check(id),
-        // The workers drop a member's connections when their rotation loses it: nothing to do here.
-        forget: () => undefined,
-        replacing: (id, reason) => {
-          changes.replacing(id);
-          metrics.replaced(reason);
-        },
+        replacing: (_id, reason) => metrics.replaced(reason),
         suppressed: (count) => metrics.suppressed(count),
       },
       {
@@ -180,7 +173,7 @@ export class Daemon {
 
     const useCases = new UseCases({
       status: { fleet: options, pid: process.pid, members, controller, lists, workers },
-      scale: { fleet: options.name, controller, changes, untilServing: () => this.untilServing(), log },
+      scale: { fleet: options.name, controller, untilServing: () => this.untilServing(), log },
       down: {
         fleet: options.name,
         stopControl: () => this.stopControl(),

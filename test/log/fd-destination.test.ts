@@ -2,9 +2,9 @@ import t from 'tap';
 import fs from 'node:fs';
 import { FdDestination, openFdDestination } from '../../src/log/fd-destination.js';
 import { pipe, terminal } from './pipes.js';
+import { testClock } from '../clock.js';
 
 const line = (i: number): string => `line ${String(i).padStart(6, '0')} ${'x'.repeat(88)}\n`;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 t.test('a pipe with a reader gets every line, in order', async (t) => {
   const p = pipe(t);
@@ -37,6 +37,8 @@ t.test('a pipe whose reader left before it was opened is failed from the start',
 });
 
 t.test('a stalled reader (EAGAIN) never blocks a write; the queue is bounded and every line is delivered or counted', async (t) => {
+  // The retry timer runs on a make-believe clock; its flush writes synchronously.
+  const { clock } = testClock(t);
   const p = pipe(t);
   const max = 10_000;
   const d = openFdDestination(p.writeFd, max)!;
@@ -50,7 +52,7 @@ t.test('a stalled reader (EAGAIN) never blocks a write; the queue is bounded and
   // The reader comes back: the queue drains on the retry timer.
   let received = p.drain();
   for (let i = 0; i < 100 && d.backlog > 0; i++) {
-    await sleep(20);
+    clock.advance(20);
     received += p.drain();
   }
   received += p.drain();

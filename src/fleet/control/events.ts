@@ -3,11 +3,14 @@
 // a death also leaves the rotation here, and the controller plans its peers' lists from the
 // last observation plus the death at once (`Controller.observeDeath`).
 import type { Logger } from '../../log.js';
-import type { FleetEvent } from '../docker/engine.js';
 import type { MemberSet } from './members.js';
 import type { Controller } from './reconcile/controller.js';
+import type { MemberEvent } from './types.js';
 
-export function routeEvent(event: FleetEvent, members: MemberSet, controller: Controller, log: Logger): void {
+/** What an event may tell the controller. */
+export type EventTarget = Pick<Controller, 'observeDeath' | 'observeStart' | 'request'>;
+
+export function routeEvent(event: MemberEvent, members: MemberSet, controller: EventTarget, log: Logger): void {
   const { action, id } = event;
   log.debug('engine.event', { action, id: id.slice(0, 12) });
   if (action === 'die' || action === 'destroy' || action === 'oom') {

@@ -18,9 +18,6 @@ import type { MemberEvent } from '../control/types.js';
 import type { ImageConfig } from './member-image.js';
 import { type MemberSpec, memberContainer } from './member-spec.js';
 
-/** What `follow` reports: the control plane's own event type (control/types.ts). */
-export type FleetEvent = MemberEvent;
-
 interface DockerError {
   statusCode?: number;
   code?: string;
@@ -351,7 +348,7 @@ export class Engine {
    * Follows the fleet's container events until `signal` aborts, reconnecting with backoff.
    * `onConnect` runs on every (re)connection, so the caller can resync what it missed.
    */
-  async follow(fleet: string, onEvent: (event: FleetEvent) => void, onConnect: () => void, onDrop: (error: string) => void, signal: AbortSignal): Promise<void> {
+  async follow(fleet: string, onEvent: (event: MemberEvent) => void, onConnect: () => void, onDrop: (error: string) => void, signal: AbortSignal): Promise<void> {
     await followContainerEvents(this.stream, { label: [`${LABEL_FLEET}=${fleet}`], event: [...MEMBERSHIP_EVENTS] }, onEvent, onConnect, onDrop, signal, reason);
   }
 

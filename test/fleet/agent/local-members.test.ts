@@ -4,6 +4,7 @@ import t from 'tap';
 import { Logger } from '../../../src/log.js';
 import { LocalMembers, type MemberSource, diffMembers } from '../../../src/fleet/agent/local-members.js';
 import type { ContainerEvent, LabelledContainer } from '../../../src/fleet/docker/labelled.js';
+import { turn } from '../../clock.js';
 
 t.test('a list starts new running members and ends those gone; a later death is not undone', async (t) => {
   const known = new Map([
@@ -60,7 +61,8 @@ function watch(t: { teardown(fn: () => unknown): void }) {
   return { source, seen, members };
 }
 
-const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 20));
+// The fake source answers in promises alone: one turn of the event loop runs every list asked for.
+const settle = turn;
 
 t.test('a die event is reported at once, with the address last seen', async (t) => {
   const { source, seen, members } = watch(t);

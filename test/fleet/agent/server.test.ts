@@ -9,12 +9,14 @@ import { authorization } from '../../../src/fleet/agent/auth.js';
 import { followEvents, getStatus, putList } from '../../../src/fleet/agent/client.js';
 import type { AgentEvent, ListBody } from '../../../src/fleet/agent/protocol.js';
 import { createAgentServer } from '../../../src/fleet/agent/server.js';
+import { testClock } from '../../clock.js';
 
 const SECRET = Buffer.from('the-stack-secret-for-this-test');
 
 async function setup(t: { teardown(fn: () => unknown): void }) {
   const offered: ListBody[] = [];
   const listeners = new Set<(event: AgentEvent) => void>();
+  const unsubscribes: (() => void)[] = [];
   const logs = new PassThrough();
   logs.resume();
   const server = createAgentServer(
@@ -26,7 +28,10 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
       status: () => ({ generation: 3, members: [{ id: 'abc', ip: '10.0.0.2', generation: 3 }] }),
       subscribe: (listener) => {
         listeners.add(listener);
-        return () => listeners.delete(listener);
+        return () => {
+          listeners.delete(listener);
+          for (const told of unsubscribes.splice(0)) told();
+        };
       },
     },
     new Logger({ level: 'INFO', stream: logs }),
@@ -38,7 +43,9 @@ async function setup(t: { teardown(fn: () => unknown): void }) {
     server.close();
   });
   const port = (server.address() as AddressInfo).port;
-  return { port, offered, listeners, target: { host: '127.0.0.1', port, secret: SECRET } };
+  /** Resolves when a stream's subscriber is dropped next. */
+  const unsubscribed = (): Promise<void> => new Promise((resolve) => unsubscribes.push(resolve));
+  return { port, offered, listeners, unsubscribed, target: { host: '127.0.0.1', port, secret: SECRET } };
 }
 
 function raw(port: number, method: string, path: string, body: string, headers: http.OutgoingHttpHeaders = {}): Promise<{ status: number; body: string; headers: http.IncomingHttpHeaders }> {
@@ -95,18 +102,33 @@ t.test('everything else is refused with a status, a code and one line, and nothi
 });
 
 t.test('GET /events streams starts and deaths as JSON lines', async (t) => {
-  const { listeners, target } = await setup(t);
+  // The heartbeat's timer runs on a make-believe clock; the socket is real.
+  const { clock } = testClock(t);
+  const { listeners, unsubscribed, target } = await setup(t);
   const seen: AgentEvent[] = [];
-  const stream = await followEvents(target, (event) => seen.push(event));
+  let heard = (): void => undefined;
+  const next = (): Promise<void> => new Promise((resolve) => (heard = resolve));
+  const stream = await followEvents(target, (event) => {
+    seen.push(event);
+    heard();
+  });
   t.teardown(() => stream.stop());
   t.equal(listeners.size, 1, 'the stream is subscribed');
+  const tell = async (event: AgentEvent): Promise<void> => {
+    const arrived = next();
+    for (const listener of listeners) listener(event);
+    await arrived;
+  };
   const die: AgentEvent = { type: 'die', id: 'abc', ip: '10.0.0.2', at: 1 };
-  for (const listener of listeners) listener(die);
-  // Past a heartbeat (an empty line), which the client skips.
-  await new Promise((resolve) => setTimeout(resolve, 120));
-  t.same(seen, [die], 'the death arrived, the heartbeats were skipped');
+  const start: AgentEvent = { type: 'start', id: 'def', ip: '10.0.0.3', at: 2 };
+  await tell(die);
+  // A heartbeat (an empty line) between the two events, which the client skips.
+  clock.advance(50);
+  await tell(start);
+  t.same(seen, [die, start], 'both events arrived, the heartbeat was skipped');
+  const gone = unsubscribed();
   stream.stop();
   await stream.closed;
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await gone;
   t.equal(listeners.size, 0, 'a closed stream unsubscribes');
 });

@@ -79,8 +79,8 @@ t.test('upstream errors never crash the balancer', async (t) => {
 
   const half = await backend(t, 'half', (_req, res) => {
     res.writeHead(200, { 'content-length': '100' });
-    res.write('partial');
-    setTimeout(() => res.socket?.destroy(), 10);
+    // Reset once the partial answer is on its way.
+    res.write('partial', () => res.socket?.destroy());
   });
   const second = await balancer(t, { half: half.port });
   await t.rejects(get(second.port), 'a reset mid-answer closes the client connection');
@@ -131,13 +131,12 @@ t.test('hop-by-hop headers are not forwarded', async (t) => {
 });
 
 t.test('requests in flight keep their member when it is fenced, and drain ends when they finish', async (t) => {
-  let finish: (() => void) | undefined;
-  const slow = await backend(t, 'slow', (_req, res) => {
-    finish = () => res.end('late\n');
-  });
+  let arrived = (_finish: () => void): void => undefined;
+  const reached = new Promise<() => void>((resolve) => (arrived = resolve));
+  const slow = await backend(t, 'slow', (_req, res) => arrived(() => res.end('late\n')));
   const { members, port } = await balancer(t, { slow: slow.port });
   const pending = get(port);
-  while (!finish) await new Promise((resolve) => setTimeout(resolve, 5));
+  const finish = await reached;
   t.equal(members.get('slow')?.inflight, 1, 'one request in flight');
   members.fence('slow');
   const drained = members.idle('slow', 5_000);

@@ -7,8 +7,6 @@ import http from 'node:http';
 import net from 'node:net';
 import { backend, rawRequest, startBalancer, type Tap } from './support.js';
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /** A member that accepts WebSocket handshakes and then echoes raw bytes back. */
 async function wsEcho(t: Tap): Promise<{ port: number; seen: http.IncomingHttpHeaders[] }> {
   const seen: http.IncomingHttpHeaders[] = [];
@@ -28,22 +26,28 @@ async function wsEcho(t: Tap): Promise<{ port: number; seen: http.IncomingHttpHe
 
 const HANDSHAKE = 'GET /chat HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
 
-/** A raw client connection with everything it received so far. */
-function connect(port: number): Promise<{ socket: net.Socket; text: () => string; closed: () => boolean }> {
+/** A raw client connection with everything it received so far; `received` waits for what it expects to arrive. */
+function connect(port: number): Promise<{ socket: net.Socket; text: () => string; received: (condition: (text: string) => boolean) => Promise<boolean> }> {
   return new Promise((resolve) => {
     let text = '';
     let closed = false;
-    const socket = net.connect(port, '127.0.0.1', () => resolve({ socket, text: () => text, closed: () => closed }));
-    socket.on('data', (chunk: Buffer) => (text += chunk.toString('latin1')));
-    socket.on('close', () => (closed = true));
+    const waiting: (() => void)[] = [];
+    const changed = (): void => waiting.splice(0).forEach((wake) => wake());
+    const received = async (condition: (text: string) => boolean): Promise<boolean> => {
+      while (!condition(text) && !closed) await new Promise<void>((wake) => waiting.push(wake));
+      return condition(text);
+    };
+    const socket = net.connect(port, '127.0.0.1', () => resolve({ socket, text: () => text, received }));
+    socket.on('data', (chunk: Buffer) => {
+      text += chunk.toString('latin1');
+      changed();
+    });
+    socket.on('close', () => {
+      closed = true;
+      changed();
+    });
     socket.on('error', () => {});
   });
-}
-
-async function until(condition: () => boolean, ms = 3_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await sleep(10);
-  return condition();
 }
 
 t.test('a WebSocket is tunnelled and counts as in flight until it closes', async (t) => {
@@ -51,15 +55,15 @@ t.test('a WebSocket is tunnelled and counts as in flight until it closes', async
   const { port, members } = await startBalancer(t, { ws: member.port });
   const client = await connect(port);
   client.socket.write(HANDSHAKE);
-  t.ok(await until(() => client.text().includes('\r\n\r\n')), 'the handshake is answered');
+  t.ok(await client.received((text) => text.includes('\r\n\r\n')), 'the handshake is answered');
   t.match(client.text(), /^HTTP\/1\.1 101 Switching Protocols\r\n/, 'with the member\'s 101');
   t.match(client.text(), /Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK\+xOo=/i);
   t.equal(member.seen[0]?.['x-forwarded-for'], '127.0.0.1', 'the member saw X-Forwarded-For');
   t.equal(members.get('ws')?.inflight, 1, 'the tunnel is in flight on its member');
   client.socket.write('ping-through-the-tunnel');
-  t.ok(await until(() => client.text().endsWith('ping-through-the-tunnel')), 'bytes go both ways');
+  t.ok(await client.received((text) => text.endsWith('ping-through-the-tunnel')), 'bytes go both ways');
   client.socket.end();
-  t.ok(await until(() => members.get('ws')?.inflight === 0), 'closing it releases the member');
+  t.ok(await members.idle('ws', 3_000), 'closing it releases the member');
 });
 
 t.test('a drain waits for a tunnel', async (t) => {
@@ -67,10 +71,14 @@ t.test('a drain waits for a tunnel', async (t) => {
   const { port, members } = await startBalancer(t, { ws: member.port });
   const client = await connect(port);
   client.socket.write(HANDSHAKE);
-  await until(() => client.text().includes('101'));
+  await client.received((text) => text.includes('\r\n\r\n'));
   members.fence('ws');
-  const drained = members.idle('ws', 5_000);
-  await sleep(100);
+  let ended = false;
+  const drained = members.idle('ws', 5_000).finally(() => (ended = true));
+  // A round trip through the tunnel while the drain waits.
+  client.socket.write('still-open');
+  await client.received((text) => text.endsWith('still-open'));
+  t.notOk(ended, 'the drain waits while the tunnel is open');
   client.socket.destroy();
   t.equal(await drained, true, 'the drain ended when the tunnel closed');
 });
@@ -82,7 +90,7 @@ t.test('a member that declines the upgrade: its answer, then the connection ends
   const answer = await rawRequest(port, HANDSHAKE, 3_000);
   t.equal(answer.status, 426, "the client gets the member's answer");
   t.ok(answer.closed, 'and the connection closes');
-  t.ok(await until(() => members.get('no')?.inflight === 0), 'nothing stays in flight');
+  t.ok(await members.idle('no', 3_000), 'nothing stays in flight');
 });
 
 t.test('a member that switches protocols unasked gets the client a 502, at once', async (t) => {

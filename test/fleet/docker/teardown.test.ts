@@ -4,6 +4,8 @@ import t from 'tap';
 import type { Engine } from '../../../src/fleet/docker/engine.js';
 import { removeFleet } from '../../../src/fleet/docker/teardown.js';
 import { isFleetError } from '../../../src/fleet/errors.js';
+import { type Tap } from '../../support.js';
+import { testClock, turn } from '../../clock.js';
 
 function fakeEngine(count: number, failures: (id: string, attempt: number) => boolean) {
   const attempts = new Map<string, number>();
@@ -13,7 +15,8 @@ function fakeEngine(count: number, failures: (id: string, attempt: number) => bo
     stopAndRemove: async (id: string) => {
       state.inFlight++;
       state.most = Math.max(state.most, state.inFlight);
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      // In flight for a turn of the event loop: removals overlap as they would on an engine.
+      await turn();
       state.inFlight--;
       const attempt = (attempts.get(id) ?? 0) + 1;
       attempts.set(id, attempt);
@@ -25,6 +28,19 @@ function fakeEngine(count: number, failures: (id: string, attempt: number) => bo
   return { engine: engine as unknown as Engine, state };
 }
 
+/** removeFleet on a make-believe clock: its retries' backoff (p-retry's timers) passes without waiting. */
+async function removeOnClock(t: Tap, engine: Engine, grace: number): ReturnType<typeof removeFleet> {
+  const { until } = testClock(t);
+  let over = false;
+  const removal = removeFleet(engine, 'f', () => grace);
+  removal.then(
+    () => (over = true),
+    () => (over = true),
+  );
+  await until(() => over, 60_000);
+  return removal;
+}
+
 t.test('many members go a few at a time', async (t) => {
   const { engine, state } = fakeEngine(60, () => false);
   t.same(await removeFleet(engine, 'f', () => 10), { removedContainers: 60, removedNetwork: true });
@@ -34,13 +50,13 @@ t.test('many members go a few at a time', async (t) => {
 
 t.test('a removal that fails is tried again', async (t) => {
   const { engine, state } = fakeEngine(3, (id, attempt) => id === 'c1' && attempt < 3);
-  t.same(await removeFleet(engine, 'f', () => 0), { removedContainers: 3, removedNetwork: true });
+  t.same(await removeOnClock(t, engine, 0), { removedContainers: 3, removedNetwork: true });
   t.same([...state.removed].sort(), ['c0', 'c1', 'c2']);
 });
 
 t.test('a member that cannot be removed is an error naming it, and the network stays', async (t) => {
   const { engine, state } = fakeEngine(3, (id) => id === 'c2');
-  const error = await removeFleet(engine, 'f', () => 0).then(
+  const error = await removeOnClock(t, engine, 0).then(
     () => undefined,
     (e: unknown) => e,
   );

@@ -9,8 +9,7 @@ import { MemberSet } from '../../../src/fleet/control/members.js';
 import { Controller, type ControllerEngine } from '../../../src/fleet/control/reconcile/controller.js';
 import { ListDistributor } from '../../../src/fleet/control/lists/distributor.js';
 import type { ObservedContainer } from '../../../src/fleet/control/reconcile/plan.js';
-import { ChangeRecorder, recordingEngine } from '../../../src/fleet/use-cases/changes.js';
-import { scale } from '../../../src/fleet/use-cases/scale.js';
+import { changeOf, scale } from '../../../src/fleet/use-cases/scale.js';
 import { fleetStatus } from '../../../src/fleet/use-cases/status.js';
 import { FakeReaders } from '../control/lists/fake-reader.js';
 import type { Tap } from '../../support.js';
@@ -40,10 +39,9 @@ async function fleetOf(t: Tap, desired: number) {
   const engine = new MemoryEngine();
   const members = new MemberSet({ rise: 1, fall: 1 });
   const log = new Logger({ level: 'ERROR', stream: new PassThrough() });
-  const changes = new ChangeRecorder();
   const lists = new ListDistributor(readers, log, {});
   const controller = new Controller(
-    recordingEngine(engine, changes),
+    engine,
     members,
     lists,
     {
@@ -51,8 +49,6 @@ async function fleetOf(t: Tap, desired: number) {
         members.report(id, true);
         return true;
       },
-      forget: () => undefined,
-      replacing: (id) => changes.replacing(id),
     },
     { fleet: 'f', image: 'i', limits: { memoryBytes: 1, cpus: 1 }, port: 8080, desired, drainTimeoutMs: 50, stopGraceSeconds: 0, replaceAfterMs: 0, coalesceMs: 1, exitGraceMs: 0 },
     log,
@@ -64,7 +60,7 @@ async function fleetOf(t: Tap, desired: number) {
   await controller.settle(5_000);
   const workers = { status: () => [] };
   const status = () => fleetStatus({ fleet: { name: 'f', port: 1, host: 'h', image: 'i' }, pid: 1, members, controller, lists, workers });
-  const sources = { fleet: 'f', controller, changes, status, untilServing: async () => undefined, log };
+  const sources = { fleet: 'f', controller, status, untilServing: async () => undefined, log };
   return { engine, controller, sources };
 }
 
@@ -111,4 +107,24 @@ t.test('what only the running fleet knows is checked here', async (t) => {
   for (const [delta, message] of cases) {
     await t.rejects(scale(sources, delta), { code: 'FLEET_SCALE_REJECTED', message }, `a scale by ${delta}`);
   }
+});
+
+t.test("which of what the controller did while a scale settled is the scale's", async (t) => {
+  const before = new Map([
+    ['a', { state: 'up' }],
+    ['b', { state: 'up' }],
+    ['dead', { state: 'down' }],
+  ]);
+  const cases: { what: string; delta: number; started: string[]; removed: string[]; change: { started: string[]; removed: string[] } }[] = [
+    { what: 'an add: the starts it asked for', delta: 2, started: ['n1', 'n2'], removed: [], change: { started: ['n1', 'n2'], removed: [] } },
+    { what: 'never more than asked, the first ones', delta: 1, started: ['n1', 'n2'], removed: [], change: { started: ['n1'], removed: [] } },
+    { what: "an add reports no removal (the dead member's is its replacement's)", delta: 1, started: ['r', 'n1'], removed: ['dead'], change: { started: ['r'], removed: [] } },
+    { what: 'a member that was there before was not started by the add', delta: 1, started: ['a', 'n1'], removed: [], change: { started: ['n1'], removed: [] } },
+    { what: 'a remove: the removals it asked for', delta: -1, started: [], removed: ['b'], change: { started: [], removed: ['b'] } },
+    { what: 'a remove reports no start (a replacement)', delta: -1, started: ['r'], removed: ['b'], change: { started: [], removed: ['b'] } },
+    { what: 'a member dead before the remove is reported after the others', delta: -1, started: ['r'], removed: ['dead', 'b'], change: { started: [], removed: ['b'] } },
+    { what: 'but it is the removal when the remove took it', delta: -1, started: [], removed: ['dead'], change: { started: [], removed: ['dead'] } },
+    { what: "a removal of a member unknown before is not the remove's", delta: -2, started: [], removed: ['x', 'a', 'b'], change: { started: [], removed: ['a', 'b'] } },
+  ];
+  for (const c of cases) t.same(changeOf({ started: c.started, removed: c.removed }, c.delta, before), c.change, c.what);
 });

@@ -5,7 +5,6 @@ import t from 'tap';
 import { PassThrough } from 'node:stream';
 import { Logger } from '../../../src/log.js';
 import { MemberSet } from '../../../src/fleet/control/members.js';
-import { ChangeRecorder } from '../../../src/fleet/use-cases/changes.js';
 import { stopGrace } from '../../../src/fleet/use-cases/down.js';
 import { UseCases } from '../../../src/fleet/use-cases/use-cases.js';
 import { MEMBER_STOP_GRACE_SECONDS } from '../../../src/fleet/config.js';
@@ -23,10 +22,10 @@ function fleet(removal: () => Promise<{ removedContainers: number; removedNetwor
     reload: async () => void steps.push('reload'),
     stop: async () => void steps.push(`workers stopped, ${members.get('a')?.state} member`),
   };
-  const controller = { desired: 1, inSync: () => true, replacement: () => ({ suspended: undefined, since: undefined, held: 0 }), scaleTo: () => undefined, settle: async () => undefined };
+  const controller = { desired: 1, inSync: () => true, replacement: () => ({ suspended: undefined, since: undefined, held: 0 }), scaleTo: () => undefined, settle: async () => ({ started: [], removed: [] }) };
   const useCases = new UseCases({
     status: { fleet: { name: 'f', port: 1, host: 'h', image: 'i' }, pid: 1, members, controller, lists: { sessionOpen: () => true }, workers },
-    scale: { fleet: 'f', controller, changes: new ChangeRecorder(), untilServing: async () => undefined, log },
+    scale: { fleet: 'f', controller, untilServing: async () => undefined, log },
     down: { fleet: 'f', stopControl: () => void steps.push('control stopped'), members, workers, removeFleet: removal, log },
     workers,
     closeChannels: async () => void steps.push('channels closed'),

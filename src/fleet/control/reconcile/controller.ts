@@ -68,8 +68,6 @@ export interface ControllerLists {
 export interface ControllerHooks {
   /** An immediate health check of a member about to enter rotation. */
   check(id: string): Promise<boolean>;
-  /** A member is gone: drop its pooled connections. */
-  forget(id: string): void;
   /** A member is being replaced: it died, or stayed unhealthy too long. */
   replacing?(id: string, reason: 'died' | 'unhealthy'): void;
   /** Replacements not started because replacing is suspended (counted once each). */
@@ -442,7 +440,7 @@ export class Controller {
     const keep = plan.keep.map((c) => c.id);
     for (const c of plan.keep) this.members.upsert({ id: c.id, name: c.name, ip: c.ip!, port: this.options.port });
     for (const member of this.members.list()) {
-      if (!keep.includes(member.id) && member.state !== 'draining' && !plan.drain.includes(member.id)) this.takeOut(member.id);
+      if (!keep.includes(member.id) && member.state !== 'draining' && !plan.drain.includes(member.id)) this.members.remove(member.id);
     }
 
     // The rest start as these finish (each completion asks for a pass).
@@ -531,7 +529,7 @@ export class Controller {
   /** Removes a container in the background: drained members finish their requests and stop gracefully. */
   private remove(id: string, graceSeconds: number, drain: boolean, listed: Promise<void>): void {
     if (drain) this.members.fence(id);
-    else this.takeOut(id);
+    else this.members.remove(id);
     if (this.removalsInFlight.has(id)) return;
     this.removalsInFlight.add(id);
     void (async () => {
@@ -539,7 +537,7 @@ export class Controller {
         await listed;
         if (drain && !(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
         await this.engine.stopAndRemove(id, graceSeconds);
-        this.takeOut(id);
+        this.members.remove(id);
         for (const waiter of this.waiters) waiter.outcome.removed.push(id);
         this.log.info('member.removed', { id: id.slice(0, 12) });
       } catch (error) {
@@ -549,10 +547,5 @@ export class Controller {
         this.request();
       }
     })();
-  }
-
-  private takeOut(id: string): void {
-    this.members.remove(id);
-    this.hooks.forget(id);
   }
 }

@@ -4,10 +4,10 @@ import t from 'tap';
 import { type ChannelEvents, type ListTarget, MemberChannel } from '../../../../src/fleet/control/lists/channel.js';
 import { FakeReaders } from './fake-reader.js';
 import type { Tap } from '../../../support.js';
+import { testClock } from '../../../clock.js';
 
 const fast = { readyTimeoutMs: 200, ackTimeoutMs: 50, minBackoffMs: 10, maxBackoffMs: 40 };
 const target = (generation: number, ...ips: string[]): ListTarget => ({ generation, key: ips.join('\n'), ips });
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function channel(readers: FakeReaders, id = 'm') {
   const events: string[] = [];
@@ -20,23 +20,18 @@ function channel(readers: FakeReaders, id = 'm') {
   return { c, events };
 }
 
-/** A channel to member `m`, started, and closed when the test ends. */
+/** A channel to member `m` on a make-believe clock, started, and closed when the test ends. */
 function started(t: Tap, readers: FakeReaders) {
+  const time = testClock(t);
   const made = channel(readers);
   t.teardown(() => made.c.close());
   made.c.start();
-  return made;
-}
-
-async function until(condition: () => boolean, ms = 2_000): Promise<boolean> {
-  const deadline = Date.now() + ms;
-  while (!condition() && Date.now() < deadline) await sleep(5);
-  return condition();
+  return { ...made, ...time };
 }
 
 t.test('lists go through the session, in generation order', async (t) => {
   const readers = new FakeReaders();
-  const { c, events } = started(t, readers);
+  const { c, events, until } = started(t, readers);
   c.set(target(1, '10.0.0.1'));
   t.ok(await until(() => c.holding?.generation === 1), 'the first list is held');
   c.set(target(2, '10.0.0.1', '10.0.0.2'));
@@ -47,7 +42,7 @@ t.test('lists go through the session, in generation order', async (t) => {
 
 t.test('while one list is written, only the newest waiting one follows', async (t) => {
   const readers = new FakeReaders();
-  const { c } = started(t, readers);
+  const { c, until, pass } = started(t, readers);
   await until(() => c.sessionOpen);
   c.set(target(1, 'a'));
   c.set(target(2, 'b'));
@@ -55,13 +50,13 @@ t.test('while one list is written, only the newest waiting one follows', async (
   t.ok(await until(() => c.holding?.generation === 3));
   t.same(readers.writes, ['m 1 session', 'm 3 session'], 'generation 2 is never written');
   c.set(target(2, 'x'));
-  await sleep(30);
+  await pass(30);
   t.equal(c.holding?.generation, 3, 'an older generation never replaces a newer one');
 });
 
 t.test('the same list under a newer generation is not written again', async (t) => {
   const readers = new FakeReaders();
-  const { c, events } = started(t, readers);
+  const { c, events, until } = started(t, readers);
   c.set(target(1, 'a'));
   await until(() => c.holding?.generation === 1);
   c.set(target(2, 'a'));
@@ -73,7 +68,7 @@ t.test('the same list under a newer generation is not written again', async (t) 
 t.test('a lost acknowledgement: the list goes by exec, a new session opens, the current list first', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { mute: true });
-  const { c, events } = started(t, readers);
+  const { c, events, until } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1), 'held after the acknowledgement is given up on');
   t.same(readers.writes.slice(0, 2), ['m 1 session', 'm - exec'], 'the fallback wrote it');
@@ -88,7 +83,7 @@ t.test('a lost acknowledgement: the list goes by exec, a new session opens, the 
 t.test('a reader that answers garbage is dropped like a dead one', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { garbage: 'hello?' });
-  const { c, events } = started(t, readers);
+  const { c, events, until } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1));
   t.ok(
@@ -100,7 +95,7 @@ t.test('a reader that answers garbage is dropped like a dead one', async (t) => 
 
 t.test('a closed session is reopened with backoff, and the current list goes first', async (t) => {
   const readers = new FakeReaders();
-  const { c } = started(t, readers);
+  const { c, until } = started(t, readers);
   c.set(target(1, 'a'));
   await until(() => c.holding?.generation === 1);
   readers.kill('m');
@@ -112,12 +107,12 @@ t.test('a closed session is reopened with backoff, and the current list goes fir
 t.test('while no session can open, lists go by exec and the session keeps being retried', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { refuse: true });
-  const { c } = started(t, readers);
+  const { c, until, pass } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1), 'held by exec');
   c.set(target(2, 'b'));
   t.ok(await until(() => c.holding?.generation === 2), 'the next one too');
-  await sleep(100);
+  await pass(100);
   t.ok(readers.opened >= 3, `opening was retried (${readers.opened} attempts)`);
   readers.quirks.delete('m');
   t.ok(await until(() => c.sessionOpen), 'the session comes back once it can');
@@ -126,9 +121,9 @@ t.test('while no session can open, lists go by exec and the session keeps being 
 t.test('when both the session and exec fail, the write is retried until it lands', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { refuse: true, execFails: true });
-  const { c, events } = started(t, readers);
+  const { c, events, until, pass } = started(t, readers);
   c.set(target(1, 'a'));
-  await sleep(60);
+  await pass(60);
   t.equal(c.holding, undefined, 'nothing held while everything fails');
   t.ok(events.filter((e) => e.startsWith('failed 1 exec')).length >= 2, 'exec retried');
   readers.quirks.delete('m');
@@ -137,7 +132,7 @@ t.test('when both the session and exec fail, the write is retried until it lands
 
 t.test('a restarted member (invalidate) gets its list again', async (t) => {
   const readers = new FakeReaders();
-  const { c } = started(t, readers);
+  const { c, until } = started(t, readers);
   c.set(target(1, 'a'));
   await until(() => c.holding?.generation === 1);
   readers.lists.delete('m');
@@ -150,7 +145,7 @@ t.test('a restarted member (invalidate) gets its list again', async (t) => {
 t.test('a reader that never says ready is given up on', async (t) => {
   const readers = new FakeReaders();
   readers.quirks.set('m', { silent: true });
-  const { c } = started(t, readers);
+  const { c, until } = started(t, readers);
   c.set(target(1, 'a'));
   t.ok(await until(() => c.holding?.generation === 1, 3_000), 'the list goes by exec after the ready timeout');
   t.equal(readers.writes[0], 'm - exec');
@@ -158,12 +153,13 @@ t.test('a reader that never says ready is given up on', async (t) => {
 
 t.test('a closed channel writes nothing more', async (t) => {
   const readers = new FakeReaders();
+  const { until, pass } = testClock(t);
   const { c } = channel(readers);
   c.start();
   await until(() => c.sessionOpen);
   c.close();
   c.set(target(1, 'a'));
-  await sleep(50);
+  await pass(50);
   t.same(readers.writes, []);
   t.notOk(readers.isOpen('m'), 'its session is closed');
 });

@@ -78,7 +78,6 @@ function setup(desired: number, replaceAfterMs = 0, exitGraceMs = 0, clock?: Clo
         members.report(id, true);
         return true;
       },
-      forget: () => {},
     },
     { fleet: 'f', image: 'i', limits: { memoryBytes: 64 * 1024 * 1024, cpus: 0.5 }, port: 8080, desired, drainTimeoutMs: 100, stopGraceSeconds: 1, replaceAfterMs, coalesceMs: 1, exitGraceMs, ...(clock && { now, timers: clock }) },
     log,

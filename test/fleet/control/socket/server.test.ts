@@ -7,6 +7,7 @@ import t from 'tap';
 import { CONTROL_MAX_BODY_BYTES } from '../../../../src/fleet/config.js';
 import { FleetError } from '../../../../src/fleet/errors.js';
 import { DOWN, STATUS, parseAnswer, raw, request, serve, tempRunDir } from './helpers.js';
+import { turn } from '../../../clock.js';
 
 const refused: [string, string, RegExp, number, string][] = [
   // what, raw request, error message, status, code
@@ -95,8 +96,8 @@ const HUGE = 300 * 1024 * 1024;
 interface Upload {
   /** Declare the whole size up front, or send it chunked. */
   framing: 'content-length' | 'chunked';
-  /** Pause between chunks, in ms; 0 sends as fast as the socket takes them. */
-  pauseMs: number;
+  /** A chunk per two turns of the event loop (a slow sender); otherwise as fast as the socket takes them. */
+  oneAtATime: boolean;
   chunkBytes: number;
 }
 
@@ -109,14 +110,13 @@ interface UploadResult {
   peakRssGrowth: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 // Streams up to 300 MiB to POST /scale, respecting backpressure so the sender holds one chunk,
 // until the server closes the connection; gives up after 300 MiB or 60 s.
 async function upload(socketPath: string, how: Upload): Promise<UploadResult> {
   const baseline = process.memoryUsage().rss;
   let peak = baseline;
-  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 10);
+  // Sampled at each step of the upload: what the server holds grows, if at all, as bytes arrive.
+  const sample = (): void => void (peak = Math.max(peak, process.memoryUsage().rss));
   const socket = net.connect(socketPath);
   const received: Buffer[] = [];
   let closed = false;
@@ -131,23 +131,33 @@ async function upload(socketPath: string, how: Upload): Promise<UploadResult> {
   const deadline = Date.now() + 60_000;
   let sent = 0;
   while (!closed && sent < HUGE && Date.now() < deadline) {
-    const flushed = how.framing === 'chunked' ? socket.write(Buffer.concat([head, chunk, Buffer.from('\r\n')])) : socket.write(chunk);
+    const data = how.framing === 'chunked' ? Buffer.concat([head, chunk, Buffer.from('\r\n')]) : chunk;
+    const flushed = socket.write(data);
     sent += how.chunkBytes;
     if (!flushed) await Promise.race([new Promise((resolve) => socket.once('drain', resolve)), gone]);
-    if (how.pauseMs) await sleep(how.pauseMs);
+    // Slowly: a chunk per two turns of the event loop, the server reading and answering
+    // between; like a real client, it stops sending once the answer arrives.
+    if (how.oneAtATime) {
+      await turn();
+      await turn();
+      if (received.length > 0) break;
+    }
+    sample();
   }
+  // An answer came: the server closes the connection after it (Connection: close).
+  if (received.length > 0) await gone;
   const closedByServer = closed;
   socket.destroy();
   await gone;
-  clearInterval(sampler);
+  sample();
   const bytes = Buffer.concat(received);
   return { answer: bytes.length ? parseAnswer(bytes, closed) : undefined, sent, closedByServer, peakRssGrowth: peak - baseline };
 }
 
 const uploads: [string, Upload][] = [
-  ['declared up front', { framing: 'content-length', pauseMs: 0, chunkBytes: 64 * 1024 }],
-  ['chunked, as fast as the socket takes it', { framing: 'chunked', pauseMs: 0, chunkBytes: 64 * 1024 }],
-  ['chunked, slowly', { framing: 'chunked', pauseMs: 5, chunkBytes: 4 * 1024 }],
+  ['declared up front', { framing: 'content-length', oneAtATime: false, chunkBytes: 64 * 1024 }],
+  ['chunked, as fast as the socket takes it', { framing: 'chunked', oneAtATime: false, chunkBytes: 64 * 1024 }],
+  ['chunked, slowly', { framing: 'chunked', oneAtATime: true, chunkBytes: 4 * 1024 }],
 ];
 
 for (const [what, how] of uploads) {
