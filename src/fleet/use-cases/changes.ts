@@ -72,6 +72,18 @@ export class ChangeRecorder {
       },
     };
   }
+
+  /** Records from now until `stop`, which returns every start and removal but a replacement's: what a rollout did. */
+  recordAll(): { stop(): Change } {
+    const w: Window = { started: [], replacements: [], removed: [] };
+    this.windows.add(w);
+    return {
+      stop: () => {
+        this.windows.delete(w);
+        return { started: w.started, removed: w.removed };
+      },
+    };
+  }
 }
 
 /** What the recorder hears of the controller's engine port: each start and removal as it completes. */
