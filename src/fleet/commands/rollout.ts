@@ -1,5 +1,6 @@
 import { Command, Option } from 'clipanion';
 import * as t from 'typanion';
+import { pushError } from '../../cli/validators.js';
 import { DEFAULT_READY_TIMEOUT_MS, MAX_READY_TIMEOUT_MS } from '../config.js';
 import { call } from '../control/socket/client.js';
 import { IMAGE_PATTERN } from '../control/socket/protocol.js';
@@ -8,11 +9,26 @@ import type { FleetContext } from './context.js';
 import { memberLine } from './format.js';
 import { integerOption, nameOption } from './options.js';
 
+/** An image reference as Docker takes one (protocol.ts checks it again at the socket). */
+const isImage = t.makeValidator<unknown, string>({
+  test: (value, state): value is string => {
+    if (typeof value === 'string' && value.length <= 255 && IMAGE_PATTERN.test(value)) return true;
+    return pushError(state, `expected an image such as fleet-nginx:2 or registry.example/team/web@sha256:… (got ${JSON.stringify(value)})`);
+  },
+});
+
 /** How often the progress lines look at the fleet while the rollout runs. */
 const PROGRESS_EVERY_MS = 250;
 
 export class RolloutCommand extends Command<FleetContext> {
   static override paths = [['rollout']];
+
+  // --image is required; said as a bad command line (exit 2), not clipanion's "Command not found".
+  static override schema = [
+    t.makeValidator<unknown, unknown>({
+      test: (value, state) => ((value as { image?: string }).image !== undefined ? true : pushError(state, 'fleet rollout needs --image IMAGE: the image to move the members to')),
+    }),
+  ];
 
   static override usage = Command.Usage({
     category: 'Members',
@@ -31,9 +47,8 @@ export class RolloutCommand extends Command<FleetContext> {
   });
 
   image = Option.String('--image', {
-    required: true,
-    description: 'The image to move the members to, as the engine names it; it must exist on the engine and be a fleet member image',
-    validator: t.cascade(t.isString(), [t.hasMaxLength(255), t.matchesRegExp(IMAGE_PATTERN)]),
+    description: 'The image to move the members to, as the engine names it (required); it must exist on the engine and be a fleet member image',
+    validator: isImage,
   });
   readyTimeout = integerOption(
     '--ready-timeout',
@@ -45,7 +60,8 @@ export class RolloutCommand extends Command<FleetContext> {
   name = nameOption();
 
   async execute(): Promise<number> {
-    const progress = new RolloutProgress(this.image, (line) => this.context.stderr.write(`${line}\n`));
+    const image = this.image!;
+    const progress = new RolloutProgress(image, (line) => this.context.stderr.write(`${line}\n`));
     const timer = setInterval(() => {
       call(this.name, 'status', {}, { timeoutMs: 5_000 }).then(
         (status) => progress.update(status),
@@ -53,7 +69,7 @@ export class RolloutCommand extends Command<FleetContext> {
       );
     }, PROGRESS_EVERY_MS);
     try {
-      const result = await call(this.name, 'rollout', { image: this.image, readyTimeoutMs: this.readyTimeout * 1000 }, { timeoutMs: this.context.controlTimeoutMs });
+      const result = await call(this.name, 'rollout', { image, readyTimeoutMs: this.readyTimeout * 1000 }, { timeoutMs: this.context.controlTimeoutMs });
       for (const m of result.started) this.context.stdout.write(`started ${memberLine(m)}\n`);
       for (const m of result.removed) this.context.stdout.write(`removed ${memberLine(m)}\n`);
       this.context.stdout.write(`fleet "${this.name}" now runs ${result.image} on ${result.status.members.length} members (was ${result.previous})\n`);
