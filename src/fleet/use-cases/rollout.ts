@@ -95,7 +95,6 @@ function watch(s: RolloutSources, image: string, readyTimeoutMs: number, now: ()
   return new Promise((resolve) => {
     let progressAt = now();
     let serving = -1;
-    let timer: NodeJS.Timeout | undefined;
     const look = (): void => {
       const members = s.members.list();
       const rotation = new Set(s.members.rotation.map((m) => m.id));
@@ -122,7 +121,7 @@ function watch(s: RolloutSources, image: string, readyTimeoutMs: number, now: ()
       resolve(verdict.kind === 'rollback' ? verdict.reason : undefined);
     };
     const off = s.members.onChange(look);
-    timer = setInterval(look, TICK_MS);
+    const timer = setInterval(look, TICK_MS);
     look();
   });
 }

@@ -84,8 +84,14 @@ async function memberImages(name: string): Promise<Map<string, string>> {
   return images;
 }
 
-async function status(name: string): Promise<{ image: string; desired: number; members: { id: string; image?: string; inSync: boolean }[] }> {
-  return JSON.parse((await fleet(['status', '--json', '--name', name])).stdout);
+interface Status {
+  image: string;
+  desired: number;
+  members: { id: string; image?: string; inSync: boolean }[];
+}
+
+async function status(name: string): Promise<Status> {
+  return JSON.parse((await fleet(['status', '--json', '--name', name])).stdout) as Status;
 }
 
 tap.test('a rollout moves every member to the new image, one at a time, failing no request', async (t) => {

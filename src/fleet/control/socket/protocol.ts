@@ -74,7 +74,7 @@ const isScaleRequest: t.StrictValidator<unknown, ScaleRequest> = t.isObject({
 });
 
 /** An image reference as Docker takes one: name, optional registry and path, tag or digest. */
-export const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._\/:-]*(@sha256:[a-f0-9]{64})?$/i;
+export const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/i;
 
 const isRolloutRequest: t.StrictValidator<unknown, RolloutRequest> = t.isObject({
   image: t.cascade(t.isString(), [t.hasMaxLength(255), t.matchesRegExp(IMAGE_PATTERN)]),
