@@ -9,6 +9,8 @@ export interface NewMember {
   /** Its health checks' verdict: `down` after `--fall` failures in a row (or its death), `unknown` until judged. */
   health: 'up' | 'down' | 'unknown';
   inRotation: boolean;
+  /** It was in rotation at some point of this rollout. */
+  served: boolean;
 }
 
 export interface RolloutView {
@@ -36,19 +38,22 @@ function seconds(ms: number): string {
 
 /**
  * Done once no member runs another image and the desired count of new ones serves. A new
- * member whose checks fail (or that dies) rolls back at once: it was never in rotation, so
- * no request reached it. A step that brings no new member into rotation within the ready
- * timeout rolls back too (a container that keeps dying, a start the engine refuses, a member
- * never judged), naming the member that did not come up, or why none started.
+ * member whose first checks fail (or that dies before it served) rolls back at once: it was
+ * never in rotation, so no request reached it. One that served and then went down (a passive
+ * failure on a loaded host, a check that timed out) may come back: it is waited for like a
+ * step. A step that brings no new member into rotation within the ready timeout rolls back
+ * (a container that keeps dying, a start the engine refuses, a member never judged, one that
+ * left rotation and stayed out), naming the member, or why none started.
  */
 export function rolloutVerdict(v: RolloutView): Verdict {
-  const failed = v.fresh.find((m) => m.health === 'down');
+  const failed = v.fresh.find((m) => m.health === 'down' && !m.served);
   if (failed) return { kind: 'rollback', reason: `member ${failed.name} (${failed.ip}) on ${v.image} failed its health checks` };
   const serving = v.fresh.filter((m) => m.inRotation).length;
   if (v.outdated === 0 && serving >= v.desired) return { kind: 'done' };
   if (v.now - v.progressAt < v.readyTimeoutMs) return { kind: 'wait' };
   const waiting = v.fresh.find((m) => !m.inRotation);
   const within = `within the ready timeout (${seconds(v.readyTimeoutMs)})`;
+  if (waiting?.served) return { kind: 'rollback', reason: `member ${waiting.name} (${waiting.ip}) on ${v.image} left rotation and did not return ${within}` };
   if (waiting) return { kind: 'rollback', reason: `member ${waiting.name} (${waiting.ip}) on ${v.image} did not enter rotation ${within}` };
   return { kind: 'rollback', reason: `no member on ${v.image} came up ${within}${v.lastError ? `: ${v.lastError}` : ''}` };
 }

@@ -95,10 +95,13 @@ function watch(s: RolloutSources, image: string, readyTimeoutMs: number, now: ()
   return new Promise((resolve) => {
     let progressAt = now();
     let serving = -1;
+    /** New members seen in rotation during this rollout. */
+    const served = new Set<string>();
     const look = (): void => {
       const members = s.members.list();
       const rotation = new Set(s.members.rotation.map((m) => m.id));
       const fresh = members.filter((m) => m.state !== 'draining' && s.controller.imageOf(m.id) === image);
+      for (const m of fresh) if (rotation.has(m.id)) served.add(m.id);
       const inRotation = fresh.filter((m) => rotation.has(m.id)).length;
       if (inRotation > serving) {
         if (serving >= 0) s.log.info('rollout.progress', { fleet: s.fleet, image, serving: inRotation, desired: s.controller.desired });
@@ -111,7 +114,7 @@ function watch(s: RolloutSources, image: string, readyTimeoutMs: number, now: ()
         readyTimeoutMs,
         desired: s.controller.desired,
         image,
-        fresh: fresh.map((m) => ({ name: m.name, ip: m.ip, health: health(m), inRotation: rotation.has(m.id) })),
+        fresh: fresh.map((m) => ({ name: m.name, ip: m.ip, health: health(m), inRotation: rotation.has(m.id), served: served.has(m.id) })),
         outdated: members.filter((m) => m.state !== 'draining' && s.controller.imageOf(m.id) !== image).length,
         lastError: s.controller.lastError?.message,
       });

@@ -1,7 +1,7 @@
 import t from 'tap';
 import { type NewMember, type RolloutView, rolloutVerdict } from '../../../src/fleet/use-cases/rollout-verdict.js';
 
-const m = (name: string, health: NewMember['health'], inRotation: boolean): NewMember => ({ name, ip: `10.0.0.${name.slice(1)}`, health, inRotation });
+const m = (name: string, health: NewMember['health'], inRotation: boolean, served = inRotation): NewMember => ({ name, ip: `10.0.0.${name.slice(1)}`, health, inRotation, served });
 
 const view = (over: Partial<RolloutView>): RolloutView => ({ now: 10_000, progressAt: 0, readyTimeoutMs: 60_000, desired: 3, image: 'img:2', fresh: [], outdated: 3, ...over });
 
@@ -14,10 +14,11 @@ const cases: { name: string; view: RolloutView; verdict: ReturnType<typeof rollo
     view: view({ fresh: [m('n1', 'up', true), m('n2', 'down', false)], outdated: 2 }),
     verdict: { kind: 'rollback', reason: 'member n2 (10.0.0.2) on img:2 failed its health checks' },
   },
+  { name: 'a new member that served and then went down (a passive failure) is waited for', view: view({ fresh: [m('n1', 'down', false, true)], outdated: 2 }), verdict: { kind: 'wait' } },
   {
-    name: 'a new member that served and then failed rolls back too',
-    view: view({ fresh: [m('n1', 'down', false)], outdated: 2 }),
-    verdict: { kind: 'rollback', reason: 'member n1 (10.0.0.1) on img:2 failed its health checks' },
+    name: 'one that left rotation and stayed out past the ready timeout rolls back, named',
+    view: view({ now: 60_000, fresh: [m('n1', 'down', false, true)], outdated: 2 }),
+    verdict: { kind: 'rollback', reason: 'member n1 (10.0.0.1) on img:2 left rotation and did not return within the ready timeout (60 s)' },
   },
   {
     name: 'a member not in rotation within the ready timeout rolls back, named',
