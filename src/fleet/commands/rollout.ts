@@ -62,9 +62,11 @@ export class RolloutCommand extends Command<FleetContext> {
   async execute(): Promise<number> {
     const image = this.image!;
     const progress = new RolloutProgress(image, (line) => this.context.stderr.write(`${line}\n`));
+    // A look still on its way when the rollout answers says nothing more.
+    let done = false;
     const timer = setInterval(() => {
       call(this.name, 'status', {}, { timeoutMs: 5_000 }).then(
-        (status) => progress.update(status),
+        (status) => done || progress.update(status),
         () => undefined,
       );
     }, PROGRESS_EVERY_MS);
@@ -75,6 +77,7 @@ export class RolloutCommand extends Command<FleetContext> {
       this.context.stdout.write(`fleet "${this.name}" now runs ${result.image} on ${result.status.members.length} members (was ${result.previous})\n`);
       return 0;
     } finally {
+      done = true;
       clearInterval(timer);
     }
   }
