@@ -102,7 +102,7 @@ tap.test('a rollout moves every member to the new image, one at a time, failing 
   t.teardown(() => fs.writeFileSync(`/tmp/${d.name}.log`, d.logs()));
   const before = [...(await converged(d.name, 3)).keys()];
   const oldIds = new Set((await inspectMembers(d.name)).keys());
-  t.equal(before.length, 3);
+  t.equal(before.length, 3, 'three members serve before the rollout');
 
   // A second rollout or a scale during one is refused: test/fleet/use-cases/rollout.test.ts
   // (here, how long a rollout takes would decide whether the refusal is seen).
