@@ -12,6 +12,7 @@ import { IMAGE, type Load, RUN_ID, converged, docker, fleet, inspectMembers, req
 
 const NEW_TAG = `fleet-nginx:rollout-${RUN_ID}`;
 const BAD_TAG = `fleet-nginx:rollout-bad-${RUN_ID}`;
+const DEAD_TAG = `fleet-nginx:rollout-dead-${RUN_ID}`;
 
 /**
  * The balancer sheds new requests with 503 when its worker's event loop runs late (shed.ts),
@@ -99,7 +100,6 @@ tap.test('a rollout moves every member to the new image, one at a time, failing 
   await docker('tag', IMAGE, NEW_TAG);
   t.teardown(() => docker('rmi', NEW_TAG).catch(() => ''));
   const d = await up(t, 'roll', 3, LOADED_HOST);
-  t.teardown(() => fs.writeFileSync(`/tmp/${d.name}.log`, d.logs()));
   const before = [...(await converged(d.name, 3)).keys()];
   const oldIds = new Set((await inspectMembers(d.name)).keys());
   t.equal(before.length, 3, 'three members serve before the rollout');
@@ -148,12 +148,12 @@ tap.test('an image whose health checks fail is rolled back, failing no request',
   await docker('build', '-q', '--label', `io.fleet.test-run=${RUN_ID}`, '-t', BAD_TAG, dir);
 
   const d = await up(t, 'rollback', 3, LOADED_HOST);
-  t.teardown(() => fs.writeFileSync(`/tmp/${d.name}.log`, d.logs()));
   await converged(d.name, 3);
   const oldIds = [...(await inspectMembers(d.name)).keys()].sort();
 
   const result = await underLoad(t, d.port, () => fleet(['rollout', '--image', BAD_TAG, '--name', d.name, '--ready-timeout', '60']));
   t.equal(result.code, 1, 'the rollout exits 1');
+  t.comment(result.stderr.split('\n').filter((line) => line.startsWith('Error:')).join('\n'));
   t.match(
     result.stderr,
     new RegExp(`(^|\\n)Error: rollout of fleet "${d.name}" to ${BAD_TAG} rolled back: member fleet-\\S+ \\(\\d+\\.\\d+\\.\\d+\\.\\d+\\) on ${BAD_TAG} failed its health checks; 3 members run ${IMAGE} again\\n$`),
@@ -169,4 +169,33 @@ tap.test('an image whose health checks fail is rolled back, failing no request',
   const s = await status(d.name);
   t.equal(s.image, IMAGE, 'fleet status shows the old image');
   t.match(d.logs(), /rollout\.rollback .*reason="?member fleet-\S+ .* failed its health checks/, 'the daemon logged the rollback and why');
+});
+
+tap.test('an image whose nginx never starts is rolled back after the ready timeout, failing no request', async (t) => {
+  if (!(await requireEngine(t))) return;
+  // The member image whose nginx reads a config that is not there: every member exits at once.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fleet-rollout-dead-'));
+  t.teardown(() => fs.rmSync(dir, { recursive: true, force: true }));
+  fs.writeFileSync(path.join(dir, 'Dockerfile'), `FROM ${IMAGE}\nCMD ["nginx", "-c", "/etc/nginx/missing.conf"]\n`);
+  t.teardown(() => docker('rmi', DEAD_TAG).catch(() => ''));
+  await docker('build', '-q', '--label', `io.fleet.test-run=${RUN_ID}`, '-t', DEAD_TAG, dir);
+
+  const d = await up(t, 'dead', 3, LOADED_HOST);
+  await converged(d.name, 3);
+  const oldIds = [...(await inspectMembers(d.name)).keys()].sort();
+
+  const result = await underLoad(t, d.port, () => fleet(['rollout', '--image', DEAD_TAG, '--name', d.name, '--ready-timeout', '10']));
+  t.equal(result.code, 1, 'the rollout exits 1');
+  t.comment(result.stderr.split('\n').filter((line) => line.startsWith('Error:')).join('\n'));
+  t.match(
+    result.stderr,
+    new RegExp(`(^|\\n)Error: rollout of fleet "${d.name}" to ${DEAD_TAG} rolled back: [^\\n]+; 3 members run ${IMAGE} again\\n$`),
+    'with one line saying what failed',
+  );
+  const ips = await converged(d.name, 3, 30_000);
+  t.equal(ips.length, 3, 'three members, each serving exactly the three IPs');
+  const images = await memberImages(d.name);
+  t.same([...images.values()], [IMAGE, IMAGE, IMAGE], 'every member runs the old image');
+  t.same([...images.keys()].sort(), oldIds, 'the old members were kept');
+  t.equal((await status(d.name)).image, IMAGE, 'fleet status shows the old image');
 });
