@@ -7,6 +7,7 @@ import { DownCommand } from './commands/down.js';
 import { ImagesCommand } from './commands/images.js';
 import { ReloadCommand } from './commands/reload.js';
 import { RemoveCommand } from './commands/remove.js';
+import { RolloutCommand } from './commands/rollout.js';
 import { StatusCommand } from './commands/status.js';
 import { UpCommand } from './commands/up.js';
 import { joinNegativeValues, runCli } from '../cli/run.js';
@@ -19,6 +20,7 @@ export function buildCli(): Cli<FleetContext> {
   cli.register(StatusCommand);
   cli.register(DownCommand);
   cli.register(ReloadCommand);
+  cli.register(RolloutCommand);
   cli.register(ImagesCommand);
   cli.register(AgentCommand);
   cli.register(Builtins.HelpCommand);

@@ -106,6 +106,15 @@ export const STATUS_TIMEOUT_MS = 10_000;
  * so the daemon's own answer (a timeout included) arrives before the CLI gives up on it.
  */
 export const CONTROL_TIMEOUT_MS = SETTLE_TIMEOUT_MS + 30_000;
+/** How long a new member may take to enter rotation during a rollout before it rolls back, unless `--ready-timeout` says otherwise. */
+export const DEFAULT_READY_TIMEOUT_MS = 60_000;
+export const MAX_READY_TIMEOUT_MS = 3_600_000;
+/**
+ * How long the CLI waits for a rollout: it replaces every member, each in up to its ready
+ * timeout, and may roll them all back; the daemon stops it sooner (a step that makes no
+ * progress rolls back), so this only bounds a CLI whose daemon went silent.
+ */
+export const ROLLOUT_CONTROL_TIMEOUT_MS = 6 * 3_600_000;
 /** The largest request body the control socket reads; every call's body is a few bytes. */
 export const CONTROL_MAX_BODY_BYTES = 64 * 1024;
 /** The largest answer the CLI reads: a status of MAX_REPLICAS members is about 25 KiB. */

@@ -174,6 +174,7 @@ export class Daemon {
     const useCases = new UseCases({
       status: { fleet: options, pid: process.pid, members, controller, lists, workers },
       scale: { fleet: options.name, controller, untilServing: () => this.untilServing(), log },
+      rollout: { fleet: options.name, controller, members, checkImage: (image) => ensureMemberImage(this.engine, image, log), untilServing: () => this.untilServing(), log },
       down: {
         fleet: options.name,
         stopControl: () => this.stopControl(),
@@ -196,6 +197,7 @@ export class Daemon {
         scale: (body) => useCases.scale(body.delta),
         down: () => useCases.down('fleet down'),
         reload: () => useCases.reload(),
+        rollout: (body) => useCases.rollout(body),
       },
       { onBug: (call, error) => log.error('control.bug', { call, error: error instanceof Error ? error : messageOf(error) }) },
     );

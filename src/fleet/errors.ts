@@ -16,6 +16,9 @@ export const FLEET_ERROR_CODES = [
   'FLEET_IMAGE_BUILD_FAILED',
   'FLEET_IMAGE_INCOMPATIBLE',
   'FLEET_SCALE_REJECTED',
+  // A rollout refused (another change is under way) or rolled back (a new member failed).
+  'FLEET_ROLLOUT_BUSY',
+  'FLEET_ROLLOUT_FAILED',
   'FLEET_CONVERGE_TIMEOUT',
   'FLEET_SOCKET_UNSAFE',
   'FLEET_WORKER_FAILED',

@@ -6,6 +6,8 @@ import path from 'node:path';
 export const LABEL_FLEET = 'io.fleet.name';
 export const LABEL_ROLE = 'io.fleet.role';
 export const MEMBER_ROLE = 'member';
+/** The image a member was started from, as the fleet named it (the engine's own field may show an id once the tag moves). */
+export const LABEL_IMAGE = 'io.fleet.image';
 
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,29}$/;
 

@@ -21,6 +21,8 @@ export interface MemberStatus {
   inSync: boolean;
   /** How the member gets lists: its long-lived session, or one-shot exec while the session is down. */
   session: 'open' | 'down';
+  /** The image it was started from (absent from a daemon that predates rollouts, or while unknown). */
+  image?: string;
 }
 
 export interface WorkerStatus {
@@ -62,6 +64,18 @@ export interface FleetStatus {
 
 export interface ScaleResult {
   added: MemberStatus[];
+  removed: MemberStatus[];
+  status: FleetStatus;
+}
+
+export interface RolloutResult {
+  /** The image the fleet runs now. */
+  image: string;
+  /** The image it ran before. */
+  previous: string;
+  /** Members the rollout started, as they serve now. */
+  started: MemberStatus[];
+  /** Members it replaced, as they were before. */
   removed: MemberStatus[];
   status: FleetStatus;
 }

@@ -12,7 +12,7 @@ import { ENGINE_CONCURRENCY, SESSION_OPEN_TIMEOUT_MS } from '../config.js';
 import { FleetError, messageOf } from '../errors.js';
 import { type EngineAddress, connectionOf, resolveEngineAddress } from '../../engine/address.js';
 import { isEngineError, unreachableMessage } from '../../engine/errors.js';
-import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, memberName, networkName } from '../names.js';
+import { LABEL_FLEET, LABEL_IMAGE, LABEL_ROLE, MEMBER_ROLE, memberName, networkName } from '../names.js';
 import type { ObservedContainer } from '../control/reconcile/plan.js';
 import type { MemberEvent } from '../control/types.js';
 import type { ImageConfig } from './member-image.js';
@@ -187,6 +187,8 @@ export class Engine {
         running: c.State === 'running',
         state: c.State,
         created: c.Created,
+        // Members started before the label existed: the image as the engine names it.
+        image: c.Labels?.[LABEL_IMAGE] ?? c.Image,
       };
     });
   }

@@ -3,7 +3,7 @@
 // on a read-only root whose only writable places are two small tmpfs.
 import type Docker from 'dockerode';
 import { MEMBER_GID, MEMBER_OPEN_FILES, MEMBER_PIDS_LIMIT, MEMBER_UID, type MemberLimits } from '../config.js';
-import { LABEL_FLEET, LABEL_ROLE, MEMBER_ROLE, networkName } from '../names.js';
+import { LABEL_FLEET, LABEL_IMAGE, LABEL_ROLE, MEMBER_ROLE, networkName } from '../names.js';
 
 export interface MemberSpec {
   fleet: string;
@@ -28,7 +28,7 @@ export function memberContainer(spec: MemberSpec, name: string): Docker.Containe
   return {
     Image: spec.image,
     name,
-    Labels: { ...spec.labels, [LABEL_FLEET]: spec.fleet, [LABEL_ROLE]: MEMBER_ROLE },
+    Labels: { ...spec.labels, [LABEL_FLEET]: spec.fleet, [LABEL_ROLE]: MEMBER_ROLE, [LABEL_IMAGE]: spec.image },
     User: `${MEMBER_UID}:${MEMBER_GID}`,
     StopSignal: 'SIGQUIT',
     HostConfig: {

@@ -5,12 +5,15 @@ import type { FleetStatus, MemberStatus, WorkerStatus } from '../control/types.j
 
 /** What the status is read from. */
 export interface StatusSources {
-  fleet: { name: string; port: number; host: string; image: string };
+  fleet: { name: string; port: number; host: string };
   /** The primary's pid. */
   pid: number;
   members: { list(): Member[] };
   controller: {
     readonly desired: number;
+    /** The image members run now (a rollout changes it). */
+    readonly image: string;
+    imageOf(id: string): string | undefined;
     inSync(id: string): boolean;
     replacement(): { suspended: string | undefined; since: number | undefined; held: number };
   };
@@ -25,7 +28,7 @@ export function fleetStatus(s: StatusSources): FleetStatus {
     desired: s.controller.desired,
     port: s.fleet.port,
     host: s.fleet.host,
-    image: s.fleet.image,
+    image: s.controller.image,
     pid: s.pid,
     members: s.members
       .list()
@@ -46,5 +49,6 @@ export function memberStatus(s: Pick<StatusSources, 'controller' | 'lists'>, m: 
     inflight: m.inflight,
     inSync: s.controller.inSync(m.id),
     session: s.lists.sessionOpen(m.id) ? 'open' : 'down',
+    image: s.controller.imageOf(m.id),
   };
 }

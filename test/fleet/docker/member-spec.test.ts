@@ -21,35 +21,35 @@ const cases: Case[] = [
     spec: { fleet: 'blue', image: 'fleet-nginx:latest', limits: { memoryBytes: 64 * MiB, cpus: 0.5 } },
     memory: 64 * MiB,
     nanoCpus: 500_000_000,
-    labels: { 'io.fleet.name': 'blue', 'io.fleet.role': 'member' },
+    labels: { 'io.fleet.name': 'blue', 'io.fleet.role': 'member', 'io.fleet.image': 'fleet-nginx:latest' },
   },
   {
     name: 'the smallest member allowed',
     spec: { fleet: 'blue', image: 'i', limits: { memoryBytes: 32 * MiB, cpus: 0.1 } },
     memory: 32 * MiB,
     nanoCpus: 100_000_000,
-    labels: { 'io.fleet.name': 'blue', 'io.fleet.role': 'member' },
+    labels: { 'io.fleet.name': 'blue', 'io.fleet.role': 'member', 'io.fleet.image': 'i' },
   },
   {
     name: 'a whole CPU and a gigabyte',
     spec: { fleet: 'g', image: 'i', limits: { memoryBytes: 1024 * MiB, cpus: 1 } },
     memory: 1024 * MiB,
     nanoCpus: 1_000_000_000,
-    labels: { 'io.fleet.name': 'g', 'io.fleet.role': 'member' },
+    labels: { 'io.fleet.name': 'g', 'io.fleet.role': 'member', 'io.fleet.image': 'i' },
   },
   {
     name: 'a third of a CPU is rounded to whole nanoCPUs',
     spec: { fleet: 'g', image: 'i', limits: { memoryBytes: 48 * MiB, cpus: 0.333 } },
     memory: 48 * MiB,
     nanoCpus: 333_000_000,
-    labels: { 'io.fleet.name': 'g', 'io.fleet.role': 'member' },
+    labels: { 'io.fleet.name': 'g', 'io.fleet.role': 'member', 'io.fleet.image': 'i' },
   },
   {
     name: "a test run's labels, which cannot take the fleet's own",
     spec: { fleet: 'g', image: 'i', labels: { run: 'x', 'io.fleet.name': 'other' }, limits: { memoryBytes: 64 * MiB, cpus: 0.5 } },
     memory: 64 * MiB,
     nanoCpus: 500_000_000,
-    labels: { run: 'x', 'io.fleet.name': 'g', 'io.fleet.role': 'member' },
+    labels: { run: 'x', 'io.fleet.name': 'g', 'io.fleet.role': 'member', 'io.fleet.image': 'i' },
   },
 ];
 
@@ -59,7 +59,7 @@ for (const c of cases) {
     const host = spec.HostConfig ?? {};
     t.equal(spec.Image, c.spec.image, 'runs the fleet image');
     t.equal(spec.name, 'fleet-x-0000');
-    t.same(spec.Labels, c.labels, 'carries the fleet labels');
+    t.same(spec.Labels, c.labels, 'carries the fleet labels and the image it was started from');
     t.equal(host.NetworkMode, `fleet-${c.spec.fleet}`, "sits on the fleet's network");
 
     t.equal(spec.User, `${MEMBER_UID}:${MEMBER_GID}`, 'runs as the unprivileged member user, not root');

@@ -59,7 +59,7 @@ async function fleetOf(t: Tap, desired: number) {
   });
   await controller.settle(5_000);
   const workers = { status: () => [] };
-  const status = () => fleetStatus({ fleet: { name: 'f', port: 1, host: 'h', image: 'i' }, pid: 1, members, controller, lists, workers });
+  const status = () => fleetStatus({ fleet: { name: 'f', port: 1, host: 'h' }, pid: 1, members, controller, lists, workers });
   const sources = { fleet: 'f', controller, status, untilServing: async () => undefined, log };
   return { engine, controller, sources };
 }

@@ -22,10 +22,21 @@ function fleet(removal: () => Promise<{ removedContainers: number; removedNetwor
     reload: async () => void steps.push('reload'),
     stop: async () => void steps.push(`workers stopped, ${members.get('a')?.state} member`),
   };
-  const controller = { desired: 1, inSync: () => true, replacement: () => ({ suspended: undefined, since: undefined, held: 0 }), scaleTo: () => undefined, settle: async () => ({ started: [], removed: [] }) };
+  const controller = {
+    desired: 1,
+    image: 'i',
+    lastError: undefined,
+    imageOf: () => 'i',
+    setImage: () => undefined,
+    inSync: () => true,
+    replacement: () => ({ suspended: undefined, since: undefined, held: 0 }),
+    scaleTo: () => undefined,
+    settle: async () => ({ started: [], removed: [] }),
+  };
   const useCases = new UseCases({
-    status: { fleet: { name: 'f', port: 1, host: 'h', image: 'i' }, pid: 1, members, controller, lists: { sessionOpen: () => true }, workers },
+    status: { fleet: { name: 'f', port: 1, host: 'h' }, pid: 1, members, controller, lists: { sessionOpen: () => true }, workers },
     scale: { fleet: 'f', controller, untilServing: async () => undefined, log },
+    rollout: { fleet: 'f', controller, members, checkImage: async () => undefined, untilServing: async () => undefined, log },
     down: { fleet: 'f', stopControl: () => void steps.push('control stopped'), members, workers, removeFleet: removal, log },
     workers,
     closeChannels: async () => void steps.push('channels closed'),

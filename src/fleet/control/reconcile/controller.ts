@@ -24,7 +24,7 @@ import { FleetError } from '../../errors.js';
 import type { ListTarget } from '../lists/channel.js';
 import type { Publish } from '../lists/distributor.js';
 import { Coalescer, type Timers } from './coalesce.js';
-import { type ObservedContainer, type PassConfig, type PassInput, type PassPlan, isSettled, planPass } from './plan.js';
+import { type ObservedContainer, type PassConfig, type PassInput, type PassPlan, isSettled, planPass, waitsForRotation } from './plan.js';
 import { type ReplacementConfig, type SystemicReason, backoff } from './replacement.js';
 import { StaleLists } from './stale.js';
 import { type ReconcileState, initialReconcileState, listAnswered, memberServes, memberStarted, noteDeath, noteStart, startFailed } from './state.js';
@@ -123,7 +123,7 @@ export interface ControllerOptions {
 }
 
 /** What a pass observed: the engine's list, and what this process knew beside it then. */
-type Observation = Pick<PassInput, 'listed' | 'starting' | 'desired' | 'unhealthy' | 'downLong' | 'engineGoneAt'>;
+type Observation = Pick<PassInput, 'listed' | 'starting' | 'desired' | 'unhealthy' | 'downLong' | 'engineGoneAt' | 'image' | 'ready'>;
 
 /** The members one change started and removed (container ids, in the order it happened); see `Controller.settle`. */
 export interface ChangeOutcome {
@@ -166,12 +166,18 @@ interface Change {
 
 export class Controller {
   private desiredCount: number;
+  /** The image members run: new members start from it, and members on another are rolled over to it. */
+  private desiredImage: string;
+  /** The rotation's members when it last changed, as one key: a rolling update moves on when it changes. */
+  private rotationKey = '';
   /** The last pass's error, cleared by a pass that succeeds. */
   lastError: Error | undefined;
   /** What the controller knows between passes; only `planPass` and the transitions of state.ts make a new one. */
   private state: ReconcileState;
   /** The last full pass's observation: a death is planned from it before the engine is asked again. */
   private lastObservation: Observation | undefined;
+  /** The members the last full pass found on another image than the desired one. */
+  private lastOutdated: string[] | undefined;
   /** Containers being stopped and removed now. */
   private readonly removalsInFlight = new Set<string>();
   private startsInFlight = 0;
@@ -205,6 +211,7 @@ export class Controller {
     private readonly log: Logger,
   ) {
     this.desiredCount = options.desired;
+    this.desiredImage = options.image;
     this.now = options.now ?? Date.now;
     this.timers = options.timers ?? globalThis;
     this.config = { exitGraceMs: options.exitGraceMs ?? EXIT_GRACE_MS, maxStarts: MAX_CONCURRENT_STARTS, replacement: options.replacement ?? REPLACEMENT_DEFAULTS };
@@ -215,8 +222,40 @@ export class Controller {
       this.admit(id);
     });
     lists.onFailed((id, reason) => this.staleLists.failed(id, this.now(), reason));
+    // A rolling update waits for its new member to serve: the rotation's change is its cue.
+    members.onChange(() => {
+      const key = members.rotation.map((m) => m.id).join(',');
+      if (key === this.rotationKey) return;
+      this.rotationKey = key;
+      if (this.rolling) this.request();
+    });
   }
 
+  /** The image members run (and new ones start from). */
+  get image(): string {
+    return this.desiredImage;
+  }
+
+  /** True while the last pass found members on another image than the desired one. */
+  get rolling(): boolean {
+    return (this.lastOutdated?.length ?? 0) > 0;
+  }
+
+  /**
+   * A new image for the members, asked for by a command: the passes replace the members on
+   * another one, one at a time, start first (plan.ts). Call `settle` right after it to wait
+   * for the last old member to go; calling it again with the old image rolls back the same way.
+   */
+  setImage(image: string, cause = 'rollout'): void {
+    this.desiredImage = image;
+    this.change = { cause, since: this.now() };
+    this.request();
+  }
+
+  /** The image a member was started from, as the last pass saw it; undefined when unknown. */
+  imageOf(id: string): string | undefined {
+    return this.lastObservation?.listed.find((c) => c.id === id)?.image;
+  }
   get desired(): number {
     return this.desiredCount;
   }
@@ -320,6 +359,7 @@ export class Controller {
     if (this.stopped) return;
     const index = ++this.passCount;
     let settled = false;
+    let waiting = false;
     try {
       // Counted before the observation: a start that ends meanwhile is then seen twice
       // (too few started, corrected next pass), never missed (one too many).
@@ -327,8 +367,10 @@ export class Controller {
       const observation = this.observation(await this.observe(), starting);
       this.lastObservation = observation;
       const p = this.plan('list', observation);
+      this.lastOutdated = p.plan.outdated;
       await this.apply(p);
       settled = isSettled(p.plan) && this.startsInFlight === 0 && this.removalsInFlight.size === 0;
+      waiting = waitsForRotation(p.plan);
       this.lastError = undefined;
       this.failures = 0;
     } catch (error) {
@@ -348,8 +390,9 @@ export class Controller {
     }
     // Work remains: after a failure, look again after a backoff; otherwise at once, unless
     // a start or a removal is in flight (each asks for a pass when it ends).
+    // A rolling update waiting for its new member to serve is asked on by the rotation's change.
     if (this.failures > 0) this.retryLater();
-    else if (this.startsInFlight === 0 && this.removalsInFlight.size === 0) this.request();
+    else if (this.startsInFlight === 0 && this.removalsInFlight.size === 0 && !waiting) this.request();
   }
 
   /**
@@ -407,7 +450,8 @@ export class Controller {
       this.options.replaceAfterMs > 0
         ? [...new Set([...this.members.downFor(this.options.replaceAfterMs, this.options.startPeriodMs ?? START_PERIOD_MS), ...this.staleLists.stale(this.now(), this.options.replaceAfterMs)])]
         : [];
-    return { listed, starting, desired: this.desiredCount, unhealthy, downLong, engineGoneAt: this.engineGoneAt };
+    const ready = new Set(this.members.rotation.map((m) => m.id));
+    return { listed, starting, desired: this.desiredCount, unhealthy, downLong, engineGoneAt: this.engineGoneAt, image: this.desiredImage, ready };
   }
 
   // plan: what to do about it (pure; see plan.ts), from the state, the observation, and
@@ -507,7 +551,7 @@ export class Controller {
   /** Starts a member; `attempts` is how many failures in a row its slot had (0: a fresh start). */
   private startOne(attempts: number): void {
     this.startsInFlight++;
-    this.engine.startMember({ fleet: this.options.fleet, image: this.options.image, labels: this.options.labels, limits: this.options.limits }).then(
+    this.engine.startMember({ fleet: this.options.fleet, image: this.desiredImage, labels: this.options.labels, limits: this.options.limits }).then(
       (id) => {
         this.startsInFlight--;
         this.startedCount++;

@@ -19,7 +19,15 @@ export interface ObservedContainer {
   state?: string;
   /** Unix seconds. */
   created: number;
+  /** The image it was started from; undefined when unknown (then it is never taken for outdated). */
+  image?: string;
 }
+
+/**
+ * During a rolling update, members in service beyond the desired count: one new member runs
+ * beside the old ones until it serves, and only then does an old one go (start first).
+ */
+export const ROLLOUT_SURGE = 1;
 
 /**
  * A container created this recently and not started yet is being started, not a leftover:
@@ -53,6 +61,10 @@ export interface PlanInput {
   healthy: ReadonlySet<string>;
   /** Running members that have failed health checks for too long: replaced. */
   failing?: ReadonlySet<string>;
+  /** The image members should run; members on another are replaced one at a time, start first. Undefined: any image will do. */
+  image?: string;
+  /** Members in rotation (they hold the list and pass their checks); without it every healthy member counts. */
+  ready?: ReadonlySet<string>;
 }
 
 export interface Plan {
@@ -70,6 +82,8 @@ export interface Plan {
   push: string[];
   /** Kept members that serve no list yet (new or adopted): they get the list before the others. */
   fresh: string[];
+  /** Kept members on another image than the desired one: a rolling update is under way until none is left. */
+  outdated: string[];
 }
 
 function ipValue(ip: string): number {
@@ -110,8 +124,21 @@ export function plan(input: PlanInput): Plan {
     else if (!input.lingering?.has(container.id)) reap.push(container.id);
   }
 
-  const surplus = Math.max(0, serving.length - input.desired);
-  const victims = new Set([...serving].sort(removalOrder(input.healthy)).slice(0, surplus).map((c) => c.id));
+  // A rolling update (members on another image than the desired one): the surplus is taken
+  // from members on the desired image only; an outdated member goes once a member on the
+  // desired image serves in its place (as many as serve beyond the desired count), and one
+  // start at most runs beside the old members (ROLLOUT_SURGE). Without outdated members this
+  // is the plain diff: the surplus goes, the gap starts.
+  const isOutdated = (c: ObservedContainer): boolean => input.image !== undefined && c.image !== undefined && c.image !== input.image;
+  const current = serving.filter((c) => !isOutdated(c));
+  const outdated = serving.filter(isOutdated);
+  const order = removalOrder(input.healthy);
+  const surplus = Math.max(0, current.length - input.desired);
+  const victims = new Set([...current].sort(order).slice(0, surplus).map((c) => c.id));
+  const inService = (c: ObservedContainer): boolean => (input.ready ? input.ready.has(c.id) : input.healthy.has(c.id));
+  const currentServing = current.filter((c) => !victims.has(c.id) && inService(c)).length;
+  const replaced = Math.max(0, Math.min(outdated.length, currentServing + outdated.length - input.desired));
+  for (const c of [...outdated].sort(order).slice(0, replaced)) victims.add(c.id);
   for (const id of victims) drain.push(id);
 
   const keep = serving.filter((c) => !victims.has(c.id)).sort((a, b) => compareIps(a.ip!, b.ip!));
@@ -122,12 +149,21 @@ export function plan(input: PlanInput): Plan {
 
   // A start in flight shows as a `created` container for part of its way: counted once.
   const starting = Math.max(input.starting ?? 0, pending);
-  return { start: Math.max(0, input.desired - serving.length - starting), drain, reap, keep, list, push, fresh };
+  const gap = Math.min(input.desired - current.length, input.desired + (outdated.length ? ROLLOUT_SURGE : 0) - serving.length);
+  return { start: Math.max(0, gap - starting), drain, reap, keep, list, push, fresh, outdated: keep.filter(isOutdated).map((c) => c.id) };
 }
 
-/** Nothing left to do: the fleet is what it should be and every member serves the list. */
+/** Nothing left to do: the fleet is what it should be, on the image it should run, and every member serves the list. */
 export function isSettled(p: Plan): boolean {
-  return p.start === 0 && p.drain.length === 0 && p.reap.length === 0 && p.push.length === 0;
+  return p.start === 0 && p.drain.length === 0 && p.reap.length === 0 && p.push.length === 0 && p.outdated.length === 0;
+}
+
+/**
+ * Work remains, but none this controller can do now: a rolling update waits for its new
+ * member to enter rotation (the rotation's change asks for the next pass).
+ */
+export function waitsForRotation(p: Plan): boolean {
+  return p.start === 0 && p.drain.length === 0 && p.reap.length === 0 && p.push.length === 0 && p.outdated.length > 0;
 }
 
 /** What a pass read of the world: the engine's list and what this process knows of each member. */
@@ -159,6 +195,10 @@ export interface PassInput {
   downLong: readonly string[];
   /** ms since the epoch when the engine was last found not running; see PlanInput. */
   engineGoneAt?: number;
+  /** The image members should run (see PlanInput.image). */
+  image?: string;
+  /** Members in rotation (see PlanInput.ready). */
+  ready?: ReadonlySet<string>;
 }
 
 export interface PassConfig {
@@ -220,7 +260,7 @@ export function planPass(state: ReconcileState, input: PassInput, config: PassCo
   // engine does, and removing it is more work for an engine already short of it.
   const failing = new Set(state.suspension ? [] : input.downLong);
   const engineGoneAt = input.engineGoneAt === undefined ? undefined : Math.floor(input.engineGoneAt / 1000);
-  const p = plan({ desired: input.desired, observed, removing: decidedForRemoval, starting: input.starting, now: Math.floor(now / 1000), lingering, engineGoneAt, holding: input.holding, writing: input.writing, healthy, failing });
+  const p = plan({ desired: input.desired, observed, removing: decidedForRemoval, starting: input.starting, now: Math.floor(now / 1000), lingering, engineGoneAt, holding: input.holding, writing: input.writing, healthy, failing, image: input.image, ready: input.ready });
 
   if (input.from === 'last') {
     return { from: 'last', plan: p, starts: [], removals: { drain: [], reap: [] }, decided: [], suspended: state.suspension?.reason, suspension: undefined, wakeAt: undefined, state };

@@ -3,15 +3,22 @@
 // checks every request with it, the client every answer, and TypeScript holds both ends to
 // the same types: `Calls` is the table, `ROUTES` must match it.
 import * as t from 'typanion';
-import { CONTROL_TIMEOUT_MS, MAX_REPLICAS, STATUS_TIMEOUT_MS } from '../../config.js';
+import { CONTROL_TIMEOUT_MS, MAX_READY_TIMEOUT_MS, MAX_REPLICAS, ROLLOUT_CONTROL_TIMEOUT_MS, STATUS_TIMEOUT_MS } from '../../config.js';
 import { FLEET_ERROR_CODES, type FleetErrorCode, INTERNAL_ERROR_CODE } from '../../errors.js';
-import type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementStatus, ScaleResult, WorkerStatus } from '../types.js';
+import type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementStatus, RolloutResult, ScaleResult, WorkerStatus } from '../types.js';
 
-export type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementStatus, ScaleResult, WorkerStatus };
+export type { DownResult, FleetStatus, MemberStatus, ReloadResult, ReplacementStatus, RolloutResult, ScaleResult, WorkerStatus };
 
 export interface ScaleRequest {
   /** Members to add (positive) or remove (negative), never 0: checked here, once, for every caller of the socket. */
   delta: number;
+}
+
+export interface RolloutRequest {
+  /** The image to roll the members over to, as the engine names it (`fleet-nginx:2`, `registry/x@sha256:…`). */
+  image: string;
+  /** How long a new member may take to enter rotation before the rollout rolls back (ms). */
+  readyTimeoutMs: number;
 }
 
 /** The body of a call that takes no arguments: `{}` or nothing at all. */
@@ -27,6 +34,7 @@ interface Calls {
   scale: { request: ScaleRequest; response: ScaleResult };
   down: { request: Empty; response: DownResult };
   reload: { request: Empty; response: ReloadResult };
+  rollout: { request: RolloutRequest; response: RolloutResult };
 }
 
 export type RouteName = keyof Calls;
@@ -65,8 +73,26 @@ const isScaleRequest: t.StrictValidator<unknown, ScaleRequest> = t.isObject({
   delta: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(-MAX_REPLICAS, MAX_REPLICAS), isNonZero]),
 });
 
+/** An image reference as Docker takes one: name, optional registry and path, tag or digest. */
+export const IMAGE_PATTERN = /^[a-z0-9][a-z0-9._/:-]*(@sha256:[a-f0-9]{64})?$/i;
+
+const isRolloutRequest: t.StrictValidator<unknown, RolloutRequest> = t.isObject({
+  image: t.cascade(t.isString(), [t.hasMaxLength(255), t.matchesRegExp(IMAGE_PATTERN)]),
+  readyTimeoutMs: t.cascade(t.isNumber(), [t.isInteger(), t.isInInclusiveRange(1_000, MAX_READY_TIMEOUT_MS)]),
+});
+
 const isMemberStatus: t.StrictValidator<unknown, MemberStatus> = t.isObject(
-  { id: t.isString(), name: t.isString(), ip: t.isString(), healthy: t.isBoolean(), state: t.isString(), inflight: t.isNumber(), inSync: t.isBoolean(), session: t.isEnum(['open', 'down'] as const) },
+  {
+    id: t.isString(),
+    name: t.isString(),
+    ip: t.isString(),
+    healthy: t.isBoolean(),
+    state: t.isString(),
+    inflight: t.isNumber(),
+    inSync: t.isBoolean(),
+    session: t.isEnum(['open', 'down'] as const),
+    image: t.isOptional(t.isString()),
+  },
   answer,
 );
 
@@ -110,6 +136,11 @@ const isScaleResult: t.StrictValidator<unknown, ScaleResult> = t.isObject(
   answer,
 );
 
+const isRolloutResult: t.StrictValidator<unknown, RolloutResult> = t.isObject(
+  { image: t.isString(), previous: t.isString(), started: t.isArray(isMemberStatus), removed: t.isArray(isMemberStatus), status: isFleetStatus },
+  answer,
+);
+
 const isDownResult: t.StrictValidator<unknown, DownResult> = t.isObject({ removedContainers: t.isNumber(), removedNetwork: t.isBoolean() }, answer);
 
 export const isErrorBody: t.StrictValidator<unknown, ErrorBody> = t.isObject(
@@ -122,6 +153,7 @@ export const ROUTES: { [K in RouteName]: Route<RequestOf<K>, ResponseOf<K>> } = 
   scale: { method: 'POST', path: '/scale', request: isScaleRequest, response: isScaleResult, timeoutMs: CONTROL_TIMEOUT_MS },
   down: { method: 'POST', path: '/down', request: isEmpty, response: isDownResult, timeoutMs: CONTROL_TIMEOUT_MS },
   reload: { method: 'POST', path: '/reload', request: isEmpty, response: isReloadResult, timeoutMs: CONTROL_TIMEOUT_MS },
+  rollout: { method: 'POST', path: '/rollout', request: isRolloutRequest, response: isRolloutResult, timeoutMs: ROLLOUT_CONTROL_TIMEOUT_MS },
 };
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; problem: string };

@@ -1,5 +1,5 @@
 import t from 'tap';
-import { type ObservedContainer, type PassConfig, type PassInput, type PlanInput, compareIps, isSettled, listKey, plan, planPass } from '../../../../src/fleet/control/reconcile/plan.js';
+import { type ObservedContainer, type PassConfig, type PassInput, type PlanInput, compareIps, isSettled, listKey, plan, planPass, waitsForRotation } from '../../../../src/fleet/control/reconcile/plan.js';
 import type { ReplacementConfig } from '../../../../src/fleet/control/reconcile/replacement.js';
 import { type DyingMember, type ReconcileState, initialReconcileState, noteDeath, noteStart } from '../../../../src/fleet/control/reconcile/state.js';
 
@@ -435,3 +435,82 @@ t.test('planPass: a member stopped within the grace period that runs again keeps
   t.same(back.plan.list, sortedThree, 'listed again');
   t.same([...back.state.exited.keys()], [], 'no longer stopped');
 });
+
+// A rolling update, step by step: 3 members on image A, the fleet asks for B. `o` is a member
+// on A (old), `n` one on B (new); `ready` are those in rotation.
+const img = (id: string, ip: string, image: string, created: number): ObservedContainer => ({ ...c(id, ip, created), image });
+const o1 = img('o1', '172.20.0.2', 'A', 1);
+const o2 = img('o2', '172.20.0.3', 'A', 2);
+const o3 = img('o3', '172.20.0.4', 'A', 3);
+const n1 = img('n1', '172.20.0.5', 'B', 4);
+const n2 = img('n2', '172.20.0.6', 'B', 5);
+const n3 = img('n3', '172.20.0.7', 'B', 6);
+const ids = (...cs: ObservedContainer[]): Set<string> => new Set(cs.map((x) => x.id));
+
+interface RollCase {
+  name: string;
+  image: string;
+  observed: ObservedContainer[];
+  ready: Set<string>;
+  healthy?: Set<string>;
+  removing?: Set<string>;
+  starting?: number;
+  start: number;
+  drain: string[];
+  outdated: string[];
+  settled: boolean;
+  waits: boolean;
+}
+
+const rollCases: RollCase[] = [
+  { name: 'nothing rolls while every member runs the desired image', image: 'A', observed: [o1, o2, o3], ready: ids(o1, o2, o3), start: 0, drain: [], outdated: [], settled: true, waits: false },
+  { name: 'members of unknown image are never taken for outdated', image: 'B', observed: [o1, o2, o3].map((x) => ({ ...x, image: undefined })), ready: ids(o1, o2, o3), start: 0, drain: [], outdated: [], settled: true, waits: false },
+  { name: 'a new image starts one member first and drains nothing', image: 'B', observed: [o1, o2, o3], ready: ids(o1, o2, o3), start: 1, drain: [], outdated: ['o1', 'o2', 'o3'], settled: false, waits: false },
+  { name: 'while that start is in flight, nothing more starts', image: 'B', observed: [o1, o2, o3], ready: ids(o1, o2, o3), starting: 1, start: 0, drain: [], outdated: ['o1', 'o2', 'o3'], settled: false, waits: true },
+  { name: 'the new member runs but is not in rotation yet: wait, drain nothing', image: 'B', observed: [o1, o2, o3, n1], ready: ids(o1, o2, o3), start: 0, drain: [], outdated: ['o1', 'o2', 'o3'], settled: false, waits: true },
+  { name: 'once it serves, one old member is drained (newest first, as a scale-down)', image: 'B', observed: [o1, o2, o3, n1], ready: ids(o1, o2, o3, n1), start: 0, drain: ['o3'], outdated: ['o1', 'o2'], settled: false, waits: false },
+  { name: 'an old member known unhealthy goes before a healthy one', image: 'B', observed: [o1, o2, o3, n1], ready: ids(o1, o3, n1), healthy: ids(o1, o3, n1), start: 0, drain: ['o2'], outdated: ['o1', 'o3'], settled: false, waits: false },
+  { name: 'while the old one drains, the next new member starts', image: 'B', observed: [o1, o2, o3, n1], ready: ids(o2, o3, n1), removing: ids(o1), start: 1, drain: ['o1'], outdated: ['o2', 'o3'], settled: false, waits: false },
+  { name: 'the last old member goes once the third new one serves', image: 'B', observed: [o3, n1, n2, n3], ready: ids(o3, n1, n2, n3), start: 0, drain: ['o3'], outdated: [], settled: false, waits: false },
+  { name: 'every member on the new image: settled', image: 'B', observed: [n1, n2, n3], ready: ids(n1, n2, n3), start: 0, drain: [], outdated: [], settled: true, waits: false },
+  {
+    name: 'a rollback: the failing new member goes first, the old ones stay',
+    image: 'A',
+    observed: [o1, o2, o3, n1],
+    ready: ids(o1, o2, o3),
+    healthy: ids(o1, o2, o3),
+    start: 0,
+    drain: ['n1'],
+    outdated: [],
+    settled: false,
+    waits: false,
+  },
+  {
+    name: 'a rollback after one step: an old-image member starts beside the new one that serves',
+    image: 'A',
+    observed: [o2, o3, n1, n2],
+    ready: ids(o2, o3, n1),
+    healthy: ids(o2, o3, n1),
+    start: 0,
+    drain: ['n2'],
+    outdated: ['n1'],
+    settled: false,
+    waits: false,
+  },
+  { name: '…and once the failing one is gone, the old image starts', image: 'A', observed: [o2, o3, n1], ready: ids(o2, o3, n1), start: 1, drain: [], outdated: ['n1'], settled: false, waits: false },
+  { name: 'a dead old member is replaced on the new image, and the surge still starts', image: 'B', observed: [o1, o2, { ...o3, running: false }], ready: ids(o1, o2), start: 2, drain: [], outdated: ['o1', 'o2'], settled: false, waits: false },
+];
+
+for (const k of rollCases) {
+  t.test(`rolling: ${k.name}`, async (t) => {
+    const observed = k.observed;
+    const list = observed.filter((x) => x.running && !k.removing?.has(x.id)).map((x) => x.ip!);
+    const holding = new Map(observed.map((x) => [x.id, listKey(list.sort(compareIps))]));
+    const p = plan(base({ desired: 3, observed, image: k.image, ready: k.ready, healthy: k.healthy ?? ids(...observed), removing: k.removing ?? new Set(), starting: k.starting, holding }));
+    t.equal(p.start, k.start, 'starts as many as the surge allows');
+    t.same(p.drain, k.drain, 'drains an old member only once a new one serves in its place');
+    t.same(p.outdated, k.outdated, 'names the members still on another image');
+    t.equal(isSettled(p), k.settled, k.settled ? 'is settled' : 'is not settled');
+    t.equal(waitsForRotation(p), k.waits, k.waits ? 'waits for the rotation' : 'does not wait for the rotation');
+  });
+}

@@ -53,6 +53,10 @@ export async function serve(t: Tap, socketPath: string, overrides: Partial<Handl
       served.calls.push({ route: 'reload', body });
       return overrides.reload ? overrides.reload(body) : Promise.resolve({ workers: [] });
     },
+    rollout: (body) => {
+      served.calls.push({ route: 'rollout', body });
+      return overrides.rollout ? overrides.rollout(body) : Promise.resolve({ image: body.image, previous: 'i', started: [], removed: [], status: STATUS });
+    },
     down: (body) => {
       served.calls.push({ route: 'down', body });
       return overrides.down ? overrides.down(body) : Promise.resolve(DOWN);

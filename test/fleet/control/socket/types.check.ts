@@ -8,6 +8,7 @@ export async function calls(): Promise<void> {
   status.members.map((m) => m.ip);
   (await call('f', 'scale', { delta: 1 })).added.map((m) => m.id);
   (await call('f', 'down', {})).removedContainers.toFixed();
+  (await call('f', 'rollout', { image: 'fleet-nginx:2', readyTimeoutMs: 60_000 })).previous.toUpperCase();
 
   // @ts-expect-error scale needs its delta
   await call('f', 'scale', {});
@@ -15,6 +16,8 @@ export async function calls(): Promise<void> {
   await call('f', 'scale', { delta: '1' });
   // @ts-expect-error down takes no arguments
   await call('f', 'down', { delta: 1 });
+  // @ts-expect-error a rollout needs its ready timeout
+  await call('f', 'rollout', { image: 'fleet-nginx:2' });
   // @ts-expect-error no such route
   await call('f', 'restart', {});
   // @ts-expect-error a status has no removedContainers
@@ -29,4 +32,6 @@ export const wrongAnswers: Handlers = {
   down: () => Promise.resolve({}),
   // @ts-expect-error reload answers the workers
   reload: () => Promise.resolve({ workers: 2 }),
+  // @ts-expect-error a rollout answers the images and members
+  rollout: () => Promise.resolve({ image: 'x' }),
 };
