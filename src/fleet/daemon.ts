@@ -11,14 +11,11 @@ import { FleetMetrics } from './admin/metrics.js';
 import { AdminServer } from './admin/server.js';
 import {
   HEALTH_PATH,
-  MAX_ATTEMPTS,
   MEMBER_PORT,
   MEMBER_STOP_GRACE_SECONDS,
   type MemberLimits,
-  MIN_CONNECT_TIMEOUT_MS,
   RECONCILE_COALESCE_MS,
   SETTLE_TIMEOUT_MS,
-  WORKER_HANG_MS,
   WORKER_STOP_MS,
 } from './config.js';
 import { HealthChecker } from './control/checker.js';
@@ -35,6 +32,7 @@ import { type FileLimit, openFilesLimit } from './data/open-files.js';
 import { Engine } from './docker/engine.js';
 import { ensureMemberImage } from './docker/member-image.js';
 import { removeFleet } from './docker/teardown.js';
+import { balancerWorkers } from './balancer-workers.js';
 import { FleetError, messageOf } from './errors.js';
 import { shortId, socketPath } from './names.js';
 import { stopGrace } from './use-cases/down.js';
@@ -107,28 +105,7 @@ export class Daemon {
 
     this.files = openFilesLimit();
     this.connections = shareConnections(options.client.maxConnections, options.workers, this.files);
-    const workers = new WorkerPool(
-      members,
-      {
-        count: options.workers,
-        hangMs: WORKER_HANG_MS,
-        config: {
-          balancer: {
-            fleetName: options.name,
-            client: { ...options.client, maxConnections: this.connections.perWorker },
-            upstream: { ...options.upstream, connectTimeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
-            trustedProxies: options.trustedProxies,
-          },
-          port: options.port,
-          host: options.host,
-          log: options.log,
-          drainTimeoutMs: options.drainTimeoutMs,
-          accessLog: options.accessLog,
-        },
-      },
-      log,
-      { requests: (figures) => metrics.workerRequests(figures), restarted: (reason) => metrics.workerRestarted(reason) },
-    );
+    const workers = balancerWorkers(members, options, options.name, this.connections.perWorker, log, metrics);
     this.workers = workers;
 
     const checker = new HealthChecker(members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: HEALTH_PATH });

@@ -10,7 +10,7 @@ import { EventFeed } from '../admin/feed.js';
 import { LogFeed } from '../admin/log-feed.js';
 import { FleetMetrics } from '../admin/metrics.js';
 import { AdminServer } from '../admin/server.js';
-import { DOWN_ANSWER_MS, HEALTH_PATH, MAX_ATTEMPTS, MEMBER_PORT, MIN_CONNECT_TIMEOUT_MS, WORKER_HANG_MS, WORKER_STOP_MS } from '../config.js';
+import { DOWN_ANSWER_MS, HEALTH_PATH, MEMBER_PORT, WORKER_STOP_MS } from '../config.js';
 import { HealthChecker } from '../control/checker.js';
 import { type ConnectionShare, shareConnections } from '../control/connection-limits.js';
 import { MemberSet } from '../control/members.js';
@@ -21,6 +21,7 @@ import { openFilesLimit } from '../data/open-files.js';
 import { SwarmTasks } from '../docker/swarm-tasks.js';
 import { messageOf } from '../errors.js';
 import { shortId } from '../names.js';
+import { balancerWorkers } from '../balancer-workers.js';
 import { AgentLinks } from './agents.js';
 import { StackSource } from './source.js';
 
@@ -69,28 +70,7 @@ export class SwarmDaemon {
     });
     this.members = members;
     this.connections = shareConnections(options.client.maxConnections, options.workers, openFilesLimit());
-    this.workers = new WorkerPool(
-      members,
-      {
-        count: options.workers,
-        hangMs: WORKER_HANG_MS,
-        config: {
-          balancer: {
-            fleetName: options.stack,
-            client: { ...options.client, maxConnections: this.connections.perWorker },
-            upstream: { ...options.upstream, connectTimeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
-            trustedProxies: options.trustedProxies,
-          },
-          port: options.port,
-          host: options.host,
-          log: options.log,
-          drainTimeoutMs: options.drainTimeoutMs,
-          accessLog: options.accessLog,
-        },
-      },
-      log,
-      { requests: (figures) => metrics.workerRequests(figures), restarted: (reason) => metrics.workerRestarted(reason) },
-    );
+    this.workers = balancerWorkers(members, options, options.stack, this.connections.perWorker, log, metrics);
     this.checker = new HealthChecker(members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: HEALTH_PATH });
     this.tasks = new SwarmTasks(TASKS_TIMEOUT_MS);
     const service = `${options.stack}_members`;

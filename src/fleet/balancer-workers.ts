@@ -1,0 +1,48 @@
+// The balancer's worker processes as both daemons run them (one host, and Swarm mode): the
+// same front door, limits and hooks whichever control plane feeds the members.
+import type { Logger } from '../log.js';
+import type { FleetMetrics } from './admin/metrics.js';
+import { MAX_ATTEMPTS, MIN_CONNECT_TIMEOUT_MS, WORKER_HANG_MS } from './config.js';
+import type { MemberSet } from './control/members.js';
+import { WorkerPool } from './control/workers.js';
+import type { UpstreamLimits } from './data/balancer.js';
+import type { ClientLimits } from './data/client-limits.js';
+
+export interface BalancerOptions {
+  workers: number;
+  healthTimeoutMs: number;
+  drainTimeoutMs: number;
+  port: number;
+  host: string;
+  client: Omit<ClientLimits, 'maxConnections'>;
+  upstream: Omit<UpstreamLimits, 'connectTimeoutMs' | 'maxAttempts'>;
+  trustedProxies: readonly string[];
+  log: { level: string; format: 'text' | 'json' };
+  accessLog?: string;
+}
+
+/** A worker pool serving `members` as `fleetName`, each worker holding `perWorker` client connections at most. */
+export function balancerWorkers(members: MemberSet, options: BalancerOptions, fleetName: string, perWorker: number, log: Logger, metrics: Pick<FleetMetrics, 'workerRequests' | 'workerRestarted'>): WorkerPool {
+  return new WorkerPool(
+    members,
+    {
+      count: options.workers,
+      hangMs: WORKER_HANG_MS,
+      config: {
+        balancer: {
+          fleetName,
+          client: { ...options.client, maxConnections: perWorker },
+          upstream: { ...options.upstream, connectTimeoutMs: Math.max(MIN_CONNECT_TIMEOUT_MS, options.healthTimeoutMs), maxAttempts: MAX_ATTEMPTS },
+          trustedProxies: options.trustedProxies,
+        },
+        port: options.port,
+        host: options.host,
+        log: options.log,
+        drainTimeoutMs: options.drainTimeoutMs,
+        accessLog: options.accessLog,
+      },
+    },
+    log,
+    { requests: (figures) => metrics.workerRequests(figures), restarted: (reason) => metrics.workerRestarted(reason) },
+  );
+}
