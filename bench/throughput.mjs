@@ -233,7 +233,7 @@ async function phase(accessLog, dir) {
     }
     current = variant;
     log(`${name}: ${variant.label} (${daemon ? 'adopting' : 'starting'} ${MEMBERS} members on 127.0.0.1:${port})`);
-    daemon = await up({ name, replicas: MEMBERS, port, side: variant.fleet.side, image, extra: ['--workers', String(variant.workers)] });
+    daemon = await up({ name, replicas: MEMBERS, port, side: variant.fleet.side, image, extra: ['--workers', String(variant.workers), '--admin-port', String(await freePort())] });
     for (let i = 0; i < 150; i++) {
       const st = await status(name, variant.fleet.side);
       const serving = (st.workers ?? []).filter((w) => w.state === 'serving').length;
