@@ -4,7 +4,9 @@
 // quarter of the bound a share of new requests is answered 503 at once, rising to all of
 // them at half the bound (a request crosses the loop about twice), so that the requests
 // taken are answered within the bound instead of every request waiting seconds (CoDel's
-// idea: act on the time spent queued, not on a queue length).
+// idea: act on the time spent queued, not on a queue length, and only once it has stayed
+// high: a lag counts when two readings in a row show it, so one long turn (a fresh worker's
+// first requests, a collection) sheds nothing, while a loop that keeps running behind does).
 
 /** How often the lag is read. */
 export const PROBE_MS = 25;
@@ -20,6 +22,8 @@ const realClock: ShedClock = { now: () => performance.now(), random: Math.random
 
 export class Shedder {
   private lagMs = 0;
+  /** The previous reading: a rise counts only as far as two readings in a row show it. */
+  private lastLate = 0;
   private last: number;
   private timer: NodeJS.Timeout | undefined;
 
@@ -53,8 +57,11 @@ export class Shedder {
     const now = this.clock.now();
     const late = Math.max(0, now - this.last - PROBE_MS);
     this.last = now;
-    // Rises at once, falls gradually: one quick turn of the loop does not end an overload.
-    this.lagMs = late >= this.lagMs ? late : this.lagMs + (late - this.lagMs) * DECAY;
+    // Rises as soon as two readings in a row show it, falls gradually: one slow turn does not
+    // begin an overload, one quick turn does not end it.
+    const sustained = Math.min(late, this.lastLate);
+    this.lastLate = late;
+    this.lagMs = sustained >= this.lagMs ? sustained : this.lagMs + (Math.min(late, this.lagMs) - this.lagMs) * DECAY;
   }
 
   /** Should this request be turned away? */

@@ -34,17 +34,30 @@ t.test('the share shed follows the lag between a quarter and a half of the bound
   ] as const) {
     const { s, advance } = shedder(1_000, roll);
     advance(PROBE_MS + lateMs);
+    advance(PROBE_MS + lateMs);
     t.equal(s.shed(), want, `lag ${lateMs} ms, roll ${roll}: ${want ? 'shed' : 'taken'}`);
   }
 });
 
-t.test('the lag rises at once and falls gradually', async (t) => {
+t.test('the lag rises once two readings in a row show it, and falls gradually', async (t) => {
   const { s, advance } = shedder(1_000);
   advance(PROBE_MS + 800);
-  t.equal(s.lag, 800, 'one late turn counts in full');
+  t.equal(s.lag, 0, 'one late turn alone is no overload');
+  t.notOk(s.shed(), 'and sheds nothing');
+  advance(PROBE_MS + 800);
+  t.equal(s.lag, 800, 'a second late turn in a row counts in full');
   advance(PROBE_MS);
   t.equal(s.lag, 600, 'one quick turn takes a quarter off');
+  advance(PROBE_MS + 2_000);
+  t.equal(s.lag, 600, 'a lone late turn meanwhile neither raises nor lowers it');
   for (let i = 0; i < 20; i++) advance(PROBE_MS);
   t.ok(s.lag < 5, 'a loop back on time ends the shedding');
   t.notOk(s.shed(), 'and requests are taken again');
+});
+
+t.test('a loop that keeps running behind is seen, however its turns vary', async (t) => {
+  const { s, advance } = shedder(1_000, 0.99);
+  for (const late of [600, 900, 700, 1_200]) advance(PROBE_MS + late);
+  t.equal(s.lag, 700, 'the smaller of each two readings in a row');
+  t.ok(s.shed(), 'past half the bound every request is shed');
 });
