@@ -200,7 +200,7 @@ export interface Load {
 }
 
 /** A steady GET load of `concurrency` clients, each checking that the answer lists its server. */
-export function steadyLoad(port: number, concurrency: number): Load {
+export function steadyLoad(port: number, concurrency: number, pauseMs = 0): Load {
   let running = true;
   let total = 0;
   const failures: string[] = [];
@@ -217,6 +217,7 @@ export function steadyLoad(port: number, concurrency: number): Load {
         failures.push((error as Error).message);
       }
       total++;
+      if (pauseMs) await sleep(pauseMs);
     }
   });
   return {
