@@ -8,6 +8,13 @@
 #   scripts/swarm-lab.sh load IMAGE...   load images from the host's engine into every node
 #   scripts/swarm-lab.sh env [NODE]      print `export DOCKER_HOST=…` for a node (default n1)
 #   scripts/swarm-lab.sh status          the nodes as the Swarm sees them
+#   scripts/swarm-lab.sh vrrp PORT [NODE] keepalived on every node (deploy/keepalived's recipe,
+#                                        unicast to the other nodes) checking the balancer on
+#                                        PORT; NODE (default n1) starts first and holds the VIP
+#   scripts/swarm-lab.sh vip | holder    the virtual address; the node holding it (or none)
+#   scripts/swarm-lab.sh lose NODE       the node is lost as a host is: its link goes dark (no
+#                                        reset or FIN reaches anyone), then its engine, its
+#                                        containerd and every container on it die at once
 #   scripts/swarm-lab.sh down            stop and remove everything `up` made (also half-made labs)
 #
 # Each node's socket is also /run/LAB/HOSTNAME.sock (the node's hostname is LAB-nN): a stack
@@ -34,6 +41,8 @@ bridge=${lab:0:10}br
 run=/run/$lab
 data=/var/lib/$lab
 rule=(FORWARD -i "$bridge" -o "$bridge" -m comment --comment "$lab" -j ACCEPT)
+recipe=$(dirname "$0")/../deploy/keepalived/keepalived.conf
+vip=$subnet.10
 
 say() { echo "swarm-lab: $*" >&2; }
 die() {
@@ -135,10 +144,71 @@ up() {
 
 env_line() { echo "export DOCKER_HOST=$(host_of "${1:-n1}")"; }
 
+keepalived_pids() { cat "$run/$1/keepalived.pid" "$run/$1/vrrp.pid" "$run/$1/checkers.pid" 2>/dev/null || true; }
+
+holder() {
+  local node
+  for node in $(nodes); do
+    # Read whole before matching: grep -q would stop early, and pipefail would call the read failed.
+    if [[ $(ip -n "$lab-$node" -o addr show dev eth0 2>/dev/null) == *" $vip/"* ]]; then
+      echo "$node"
+      return 0
+    fi
+  done
+  echo none
+}
+
+# The edge nodes' one client-facing address: deploy/keepalived/keepalived.conf on every node,
+# its check asking the balancer's host-mode port on the node itself. The chosen node starts
+# first, with the highest priority, and takes the VIP once its check passes; the others start
+# after that as backups (the recipe's nopreempt keeps the VIP wherever it goes from then on).
+start_keepalived() {
+  local node=$1 port=$2 priority=$3 peers
+  peers=$(for peer in $(nodes); do [ "$peer" = "$node" ] || address "$peer"; done | paste -sd'|' -)
+  sed -e "s|@IFACE@|eth0|g" -e "s|@SELF@|$(address "$node")|g" -e "s#@PEER@#${peers//|/\n        }#g" \
+    -e "s|@VIP@|$vip/24|g" -e "s|@PRIORITY@|$priority|g" -e "s|@PORT@|$port|g" "$recipe" >"$run/$node/keepalived.conf"
+  chmod 0644 "$run/$node/keepalived.conf"
+  setsid nsenter --net="/var/run/netns/$lab-$node" keepalived -n -l -D -f "$run/$node/keepalived.conf" \
+    -p "$run/$node/keepalived.pid" -r "$run/$node/vrrp.pid" -c "$run/$node/checkers.pid" \
+    >"$run/$node/keepalived.log" 2>&1 </dev/null &
+}
+
+# Waits until `holder` says $1 for a second in a row; fails after $2 tenths of a second.
+steady_holder() {
+  local want=$1 same=0
+  for _ in $(seq 1 "$2"); do
+    if [ "$(holder)" = "$want" ]; then same=$((same + 1)); else same=0; fi
+    [ "$same" -lt 10 ] || return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+vrrp() {
+  local port=$1 master=$2 node
+  command -v keepalived >/dev/null 2>&1 || die "keepalived is needed (Debian: keepalived)"
+  [[ $port =~ ^[0-9]+$ ]] || die "vrrp needs the balancer's port, not '$port'"
+  [ -e "$run/$master/dockerd.pid" ] || die "no node $master in lab $lab"
+  for node in $(nodes); do
+    [ -z "$(keepalived_pids "$node")" ] || die "keepalived runs on $node already"
+  done
+  start_keepalived "$master" "$port" 120
+  steady_holder "$master" 300 || die "$master did not take the VIP within 30 s (is its balancer answering on $port? log: $run/$master/keepalived.log)"
+  for node in $(nodes); do
+    [ "$node" = "$master" ] || start_keepalived "$node" "$port" $((100 + ${node#n}))
+  done
+  steady_holder "$master" 300 || die "$master lost the VIP when the backups started (logs: $run/n*/keepalived.log)"
+  say "vrrp: $master holds $vip, $(nodes | grep -vx "$master" | paste -sd, -) back it up"
+}
+
 # Every node at once: TERM, up to 5 s for the engines to go, then KILL whatever is left,
-# the nodes' containerd and shims included (named by their exec roots).
+# the nodes' containerd, shims and keepalived included (named by their exec roots and pid files).
 stop_nodes() {
   local node pid pids=()
+  for node in $(nodes); do
+    # shellcheck disable=SC2046
+    kill -9 $(keepalived_pids "$node") 2>/dev/null || true
+  done
   for node in $(nodes); do
     pid=$(cat "$run/$node/dockerd.pid" 2>/dev/null || true)
     [ -n "$pid" ] && kill "$pid" 2>/dev/null && pids+=("$pid")
@@ -151,6 +221,24 @@ stop_nodes() {
     pkill -9 -f -- "--exec-root $run/$node/exec" 2>/dev/null || true
     pkill -9 -f -- "$run/$node/exec" 2>/dev/null || true
   done
+}
+
+# A whole host lost (power, kernel panic): first silence, so its peers learn only by timeouts,
+# then every process of the node killed: its keepalived, each container's init (a shim's child; the rest of the
+# container dies with its pid namespace), the shims, containerd and dockerd.
+lose() {
+  local node=$1 veth=${lab:0:8}v${1#n} pid
+  [ -e "$run/$node/dockerd.pid" ] || die "no node $node in lab $lab"
+  ip link set "$veth" down
+  # shellcheck disable=SC2046
+  kill -9 $(keepalived_pids "$node") 2>/dev/null || true
+  for pid in $(pgrep -f -- "$run/$node/exec" || true); do
+    pkill -9 -P "$pid" 2>/dev/null || true
+  done
+  pkill -9 -f -- "$run/$node/exec" 2>/dev/null || true
+  pid=$(cat "$run/$node/dockerd.pid" 2>/dev/null || true)
+  [ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
+  say "lost $node: link down, engine and containers killed"
 }
 
 down() {
@@ -182,5 +270,9 @@ case ${1:-} in
   load) shift; preflight; [ $# -gt 0 ] || die "load needs at least one image"; load "$@" ;;
   env) env_line "${2:-n1}" ;;
   status) status ;;
-  *) die "usage: scripts/swarm-lab.sh up [IMAGE...] | load IMAGE... | env [NODE] | status | down" ;;
+  vrrp) [ $# -ge 2 ] || die "vrrp needs the balancer's port"; preflight; vrrp "$2" "${3:-n1}" ;;
+  vip) echo "$vip" ;;
+  holder) holder ;;
+  lose) [ $# -eq 2 ] || die "lose needs one node, such as n3"; preflight; lose "$2" ;;
+  *) die "usage: scripts/swarm-lab.sh up [IMAGE...] | load IMAGE... | env [NODE] | status | vrrp PORT [NODE] | vip | holder | lose NODE | down" ;;
 esac

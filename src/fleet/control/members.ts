@@ -234,6 +234,7 @@ export class MemberSet implements Rotation {
       version: this.version,
       members: this.rotationList.map(({ id, name, ip, port }) => ({ id, name, ip, port })),
       known: [...this.entries.keys()],
+      down: [...this.entries.values()].filter((entry) => stateOf(entry) === 'down').map((entry) => entry.id),
     };
   }
 

@@ -65,6 +65,7 @@ const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOS
 const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'FLEET_CONNECT_TIMEOUT']);
 // Sent, failed before an answer: sent again only when the method is safe (RFC 9110 §9.2.1).
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const noop = (): void => undefined;
 
 /** One client request, across the attempts it takes. */
 interface Exchange {
@@ -90,6 +91,8 @@ export class Balancer {
   private readonly proxy: MemberProxy;
   private readonly admission: Admission;
   private readonly pipeline = new Pipeline();
+  /** Per member, how to give up each resendable attempt it has not answered yet (`abandon`). */
+  private readonly unanswered = new Map<string, Set<() => void>>();
   private readonly trusted: TrustedProxies;
   private readonly gate: Gate<Exchange>;
   private readonly shedder: Shedder;
@@ -193,6 +196,20 @@ export class Balancer {
       this.server.close(() => resolve());
       this.server.closeIdleConnections();
     });
+  }
+
+  /**
+   * A member went down (its checks failed, or it could not be reached): what was sent to it and
+   * is not answered yet is sent again elsewhere where that is safe (GET, HEAD or OPTIONS, the
+   * body at hand), instead of waiting out the response timeout on a member that may never
+   * answer (a node lost in silence). Other requests wait for their answer or their timeout:
+   * the member may have acted on them.
+   */
+  abandon(id: string): void {
+    const unanswered = this.unanswered.get(id);
+    if (!unanswered) return;
+    this.unanswered.delete(id);
+    for (const giveUp of unanswered) giveUp();
   }
 
   /** Drops the pooled connections of a member that is gone; requests waiting for it go elsewhere. */
@@ -351,6 +368,8 @@ export class Balancer {
     };
 
     const proxyReq = this.proxy.web(member, req, res, exchange.body, fail);
+    const resendable = exchange.body.kind !== 'streaming' && SAFE_METHODS.has(exchange.method);
+    const answered = resendable ? this.awaitAnswer(member, proxyReq, attempt) : noop;
     const timer = setTimeout(() => {
       attempt.timedOut = true;
       proxyReq.destroy(codedError('FLEET_UPSTREAM_TIMEOUT', `no answer within ${this.options.upstream.responseTimeoutMs} ms`));
@@ -360,6 +379,7 @@ export class Balancer {
       attempt.responded = true;
       attempt.settled = true;
       clearTimeout(timer);
+      answered();
       // While the answer streams, no progress for this long (a client that stops reading,
       // a member that stalls mid-answer) cuts the connection.
       res.setTimeout(this.options.upstream.responseTimeoutMs);
@@ -371,16 +391,33 @@ export class Balancer {
     });
     proxyReq.on('close', () => {
       clearTimeout(timer);
+      answered();
       if (!attempt.responded) fail(codedError('FLEET_UPSTREAM_CLOSED', 'the member closed the connection without an answer'));
     });
+  }
+
+  /** Registers an attempt `abandon` may give up; returns what unregisters it. */
+  private awaitAnswer(member: Member, proxyReq: http.ClientRequest, attempt: Attempt): () => void {
+    const giveUp = (): void => {
+      if (!attempt.settled) proxyReq.destroy(codedError('FLEET_MEMBER_DOWN', `member ${member.name} went down before it answered`));
+    };
+    let pending = this.unanswered.get(member.id);
+    if (!pending) this.unanswered.set(member.id, (pending = new Set()));
+    pending.add(giveUp);
+    return () => {
+      pending.delete(giveUp);
+      if (pending.size === 0 && this.unanswered.get(member.id) === pending) this.unanswered.delete(member.id);
+    };
   }
 
   private failed(exchange: Exchange, attempt: Attempt, error: NodeJS.ErrnoException): void {
     const { req, res } = exchange;
     const { member } = attempt;
     const code = error.code ?? 'EUNKNOWN';
-    if (UNREACHABLE.has(code)) this.members.reportUnreachable(member.id);
-    else if (attempt.timedOut) this.members.report(member.id, false);
+    if (UNREACHABLE.has(code)) {
+      this.members.reportUnreachable(member.id);
+      this.abandon(member.id);
+    } else if (attempt.timedOut) this.members.report(member.id, false);
 
     if (res.headersSent || res.writableEnded || res.destroyed || req.socket.destroyed) {
       if (!res.writableEnded) this.log.warn('proxy.abort', { member: member.name, error: code });

@@ -51,7 +51,7 @@ export type FromWorker =
 export const BEAT_MS = 250;
 
 const isAddress = t.isObject({ id: t.isString(), name: t.isString(), ip: t.isString(), port: t.isNumber() });
-const isSnapshot = t.isObject({ version: t.isNumber(), members: t.isArray(isAddress), known: t.isArray(t.isString()) });
+const isSnapshot = t.isObject({ version: t.isNumber(), members: t.isArray(isAddress), known: t.isArray(t.isString()), down: t.isArray(t.isString()) });
 
 const isCount = t.cascade(t.isNumber(), [t.isAtLeast(0)]);
 const isMemberFigures = t.isObject({

@@ -34,6 +34,8 @@ export interface RotationSnapshot {
   members: MemberAddress[];
   /** Every member still present (draining ones too): a worker drops its pool to any other. */
   known: string[];
+  /** Members present and down: a worker gives up what it sent them and they have not answered. */
+  down: string[];
 }
 
 export interface SnapshotEvents {
@@ -44,7 +46,7 @@ export interface SnapshotEvents {
 }
 
 export class SnapshotRotation implements Rotation {
-  private snapshot: RotationSnapshot = { version: 0, members: [], known: [] };
+  private snapshot: RotationSnapshot = { version: 0, members: [], known: [], down: [] };
   private list: readonly MemberAddress[] = [];
   private readonly ejected = new Set<string>();
   private readonly counts = new Map<string, number>();

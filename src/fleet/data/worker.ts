@@ -74,6 +74,7 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
       const gone = rotation.apply(message.snapshot);
       log.debug('worker.rotation', { version: message.snapshot.version, members: message.snapshot.members.length, applied: gone !== undefined });
       for (const id of gone ?? []) balancer.forget(id);
+      if (gone) for (const id of message.snapshot.down) balancer.abandon(id);
       firstRotation();
       beat();
     } else if (!retiring) {

@@ -3,7 +3,10 @@
 // balancer on each edge node. Every member on every node lists exactly the running members'
 // overlay addresses; the balancer's host-mode port answers; a member killed on a node is gone
 // from every list (the time is reported); a scale to 12 and back to 6 leaves every list
-// exact. Teardown takes the lab down, on failure too, and nothing of it is left.
+// exact; a whole node lost under load (its link dark, everything on it killed, the VIP of
+// keepalived on it) fails no request through another node's balancer and only what was in
+// flight on it through the VIP, and the lists become exact without it.
+// Teardown takes the lab down, on failure too, and nothing of it is left.
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -50,17 +53,18 @@ async function runningIps(): Promise<string[]> {
 const PROBE = 'fleet-probe';
 
 /** Fetches `/` from each address over the overlay, from the probe container on n1: `ip list,of,ips` per line. */
+// Each read is bounded: a member on a lost node never answers, nor refuses.
 const FETCH = `for ip in "$@"; do
-  list=$( { exec 3<>/dev/tcp/$ip/8080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && sed '1,/^\\r$/d' <&3; } 2>/dev/null | sort -t. -k1,1n -k2,2n -k3,3n -k4,4n | paste -sd, -)
+  list=$(timeout 3 bash -c 'exec 3<>/dev/tcp/$0/8080 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && sed "1,/^\\r$/d" <&3' "$ip" 2>/dev/null | sort -t. -k1,1n -k2,2n -k3,3n -k4,4n | paste -sd, -)
   echo "$ip \${list:-(none)}"
 done`;
 
-/** Waits until no address in the list of every one of `ips` is `gone`; prints the time (ms since the epoch) it saw that. */
+/** Waits until no address of `gone` (comma-separated) is in the list of any of `ips`; prints the time (ms since the epoch) it saw that. */
 const UNTIL_GONE = `gone=$1; shift
 while :; do
   clean=1
   for ip in "$@"; do
-    if { exec 3<>/dev/tcp/$ip/8080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && sed '1,/^\\r$/d' <&3; } 2>/dev/null | grep -qx "$gone"; then clean=0; break; fi
+    if { exec 3<>/dev/tcp/$ip/8080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && sed '1,/^\\r$/d' <&3; } 2>/dev/null | grep -qxF -f <(tr , '\\n' <<<"$gone"); then clean=0; break; fi
   done
   [ $clean = 1 ] && { date +%s%3N; exit 0; }
 done`;
@@ -96,23 +100,87 @@ async function untilExact(count: number, ms: number): Promise<{ ips: string[]; m
   throw new Error(`the lists did not become exact within ${ms} ms: ${detail}; tasks: ${tasks.split('\n').slice(0, 15).join(' | ')}`);
 }
 
-function get(host: string, port: number): Promise<{ status: number; servedBy: string; body: string }> {
+function get(host: string, port: number, agent: http.Agent | false = false, timeoutMs = 5_000): Promise<{ status: number; servedBy: string; body: string }> {
   return new Promise((resolve, reject) => {
-    const req = http.get({ host, port, path: '/', timeout: 5_000, agent: false }, (res) => {
+    const req = http.get({ host, port, path: '/', timeout: timeoutMs, agent }, (res) => {
       let body = '';
       res.setEncoding('utf8');
       res.on('data', (chunk: string) => (body += chunk));
       res.on('end', () => resolve({ status: res.statusCode ?? 0, servedBy: String(res.headers['x-served-by'] ?? ''), body }));
     });
-    req.on('timeout', () => req.destroy(new Error('no answer within 5 s')));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
   });
+}
+
+interface Load {
+  answered: number;
+  failed: string[];
+  /** Request times in ms, in the order they ended. */
+  times: number[];
+  /** When each 200 arrived (ms since the epoch), in order. */
+  answeredAt: number[];
+  stop(): Promise<void>;
+}
+
+/**
+ * Clients of a balancer port until stopped: `keepAlive` of them on kept-alive connections and
+ * one opening a new connection for every request, each sending its next request after a short
+ * pause. A client waits up to a minute for an answer: a request held and answered late is
+ * slow, not lost; anything but a 200 is a failure.
+ */
+function steadyLoad(host: string, port: number, keepAlive = 4, pauseMs = 20): Load {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: keepAlive });
+  const load: Load = { answered: 0, failed: [], times: [], answeredAt: [], stop: async () => {} };
+  let running = true;
+  const client = async (through: http.Agent | false): Promise<void> => {
+    while (running) {
+      const start = Date.now();
+      const outcome = await get(host, port, through, 60_000).then((r) => (r.status === 200 ? '' : `${r.status} ${r.body.trim()}`), (e: Error) => e.message);
+      load.times.push(Date.now() - start);
+      if (outcome) load.failed.push(`${new Date().toISOString()} ${outcome}`);
+      else {
+        load.answered++;
+        load.answeredAt.push(Date.now());
+      }
+      await sleep(pauseMs);
+    }
+  };
+  const clients = [...Array.from({ length: keepAlive }, () => client(agent)), client(false)];
+  load.stop = async () => {
+    running = false;
+    await Promise.all(clients);
+    agent.destroy();
+  };
+  return load;
+}
+
+/** The longest time without an answer from `from` on: how long the clients saw nothing. */
+function longestSilence(answeredAt: readonly number[], from: number): number {
+  let longest = 0;
+  let last = from;
+  for (const at of answeredAt) {
+    if (at < from) continue;
+    longest = Math.max(longest, at - last);
+    last = at;
+  }
+  return longest;
+}
+
+function summary(load: Load): string {
+  const over2s = load.times.filter((ms) => ms > 2_000).length;
+  return `${load.answered} answered, ${load.failed.length} failed, ${over2s} over 2 s, p50 ${percentile(load.times, 50)} ms, p99 ${percentile(load.times, 99)} ms, max ${Math.max(...load.times)} ms`;
+}
+
+function percentile(values: readonly number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))] ?? NaN;
 }
 
 /** How a death went through the stack, from the logs: each step's ms after `since` (the kill). */
 async function chain(since: number): Promise<string[]> {
   const steps: [number, string][] = [];
-  const wanted = /member\.died|list\.changed|agent\.list |agent\.member_died|agent\.push_failed/;
+  const wanted = /member\.died|member\.state|list\.changed|agent\.list |agent\.member_died|agent\.push_failed|agent\.dropped|agent\.gone|swarm\.observe_failed/;
   await Promise.all(
     NODES.flatMap((node) =>
       ['balancer', 'agent'].map(async (service) => {
@@ -159,7 +227,7 @@ async function imagesProblem(): Promise<string | undefined> {
   return undefined;
 }
 
-t.test('the stack on a three-node Swarm: exact lists, a death, a scale, and nothing left', async (t) => {
+t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node lost, and nothing left', async (t) => {
   if (!(await requireEngine(t, [MEMBER_IMAGE, FLEET_IMAGE], 'run "npm run image:offline && npm run image:twins"'))) return;
   if (process.getuid?.() !== 0) {
     if (process.env.CI) t.fail('the Swarm lab needs root (network namespaces)');
@@ -235,6 +303,48 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, and noth
   await onNode('n1', ['service', 'scale', '--detach', `${STACK}_members=6`]);
   const back = await untilExact(6, 90_000);
   t.equal(back.ips.length, 6, `back to 6: every member lists exactly the 6 (${back.ms} ms)`);
+
+  // The edge's one address: keepalived on every node (deploy/keepalived's recipe), n3 holding
+  // the VIP.
+  await lab('vrrp', String(PORT), 'n3');
+  const vip = (await lab('vip')).stdout.trim();
+  t.equal((await lab('holder')).stdout.trim(), 'n3', `n3 holds the VIP ${vip}`);
+
+  // A whole node lost under load: n3, holding the VIP, a balancer, an agent and members, goes
+  // dark and everything on it dies, as in a power loss. Clients of the VIP and of n1's
+  // balancer keep going. keepalived moves the VIP; Swarm (two managers of three: quorum kept)
+  // restarts n3's members on n1 and n2, and every list becomes exact again without them.
+  // Through n1 no request may fail (one sent to a member on n3 is sent again elsewhere);
+  // through the VIP, only what was in flight on n3's balancer may: one per client at most.
+  const direct = steadyLoad(`${SUBNET}.11`, PORT, 2);
+  const viaVip = steadyLoad(vip, PORT, 2);
+  const clients = 3;
+  const onN3 = (await onNode('n3', ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${STACK}_members`])).split('\n').filter(Boolean);
+  const n3Ips = onN3.length ? (await onNode('n3', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${STACK}_fleet").IPAddress}}`, ...onN3])).split('\n') : [];
+  const elsewhere = (await runningIps()).filter((ip) => !n3Ips.includes(ip));
+  t.ok(n3Ips.length > 0, `n3 runs members (${n3Ips.join(', ')})`);
+  const watchingLoss = onNode('n1', ['exec', PROBE, 'timeout', '90', 'bash', '-c', UNTIL_GONE, 'until-gone', n3Ips.join(','), ...elsewhere]);
+  await sleep(3_000);
+  const lostAt = Date.now();
+  await lab('lose', 'n3');
+  let holder = 'n3';
+  for (const deadline = Date.now() + 30_000; holder === 'n3' && Date.now() < deadline; await sleep(100)) holder = (await lab('holder')).stdout.trim();
+  const movedMs = Date.now() - lostAt;
+  const lossGoneMs = Number(await watchingLoss.catch(() => NaN)) - lostAt;
+  t.ok(Number.isFinite(lossGoneMs), `n3's members are gone from the lists of the ${elsewhere.length} members elsewhere ${lossGoneMs} ms after the loss`);
+  const healed = await untilExact(6, 180_000);
+  const healedMs = Date.now() - lostAt;
+  await sleep(3_000);
+  await Promise.all([direct.stop(), viaVip.stop()]);
+  t.ok(holder === 'n1' || holder === 'n2', `the VIP moved to ${holder} (seen within ${movedMs} ms)`);
+  t.equal(healed.ips.length, 6, `6 members run on n1 and n2 and every list is exact ${healedMs} ms after the loss`);
+  t.same(direct.failed, [], `no request to n1's balancer failed: ${direct.answered} answered 200`);
+  t.ok(viaVip.failed.length <= clients, `through the VIP at most one request per client failed (in flight on n3): ${viaVip.failed.length} of ${viaVip.answered + viaVip.failed.length}${viaVip.failed.length ? `: ${viaVip.failed.slice(0, 3).join('; ')}` : ''}`);
+  t.comment(`node lost, through n1: ${summary(direct)}`);
+  t.comment(`node lost, through the VIP: ${summary(viaVip)}; no answer for ${longestSilence(viaVip.answeredAt, lostAt)} ms after the loss at most`);
+  t.comment(`node lost: its members gone from every list ${lossGoneMs} ms after it, exact lists again (replacements in) ${healedMs} ms after it`);
+  for (const line of await chain(lostAt)) t.comment(line);
+
   t.comment(`total before teardown: ${Date.now() - began} ms`);
 
   await lab('down');

@@ -182,6 +182,18 @@ t.test('workers see a new snapshot version only when the rotation or the members
   t.same(set.snapshot().known.sort(), ['a', 'b'], 'which is still known: workers keep its pool for what is in flight');
 });
 
+t.test('a snapshot names the members that are down, not the fenced ones: workers give up what the down ones owe', async (t) => {
+  const set = new MemberSet(config);
+  ready(set, 'a', 'b', 'c');
+  t.same(set.snapshot().down, [], 'none while all are up');
+  for (let i = 0; i < config.fall; i++) set.report('b', false);
+  set.fence('c');
+  const snapshot = set.snapshot();
+  t.same(snapshot.down, ['b'], 'the member that failed its checks');
+  t.same(snapshot.members.map((m) => m.id), ['a'], 'neither is in rotation');
+  t.same(snapshot.known.sort(), ['a', 'b', 'c'], 'both are still known');
+});
+
 t.test('requests in flight add up over the workers', async (t) => {
   const set = new MemberSet(config);
   ready(set, 'a', 'b');

@@ -106,6 +106,44 @@ t.test('an idempotent request that times out is retried on the next member', asy
   }
 });
 
+t.test('a member that goes down gives up what it has not answered: a GET goes elsewhere at once, a POST waits for its answer', async (t) => {
+  const arrived: string[] = [];
+  let heard: () => void = () => undefined;
+  const silent = await backend(t, 'silent', (req) => {
+    arrived.push(req.method ?? '');
+    heard();
+  });
+  const a = await backend(t, 'a');
+  const { balancer: b, members, port } = await startBalancer(t, { silent: silent.port, a: a.port }, { upstream: { responseTimeoutMs: 60_000 } });
+  // Sends `method` requests until one reaches the silent member (round robin sends the others to a); returns that one.
+  const toSilent = async (method: string) => {
+    for (;;) {
+      const reached = new Promise<'silent'>((resolve) => (heard = () => resolve('silent')));
+      const sent = get(port, '/', method);
+      if ((await Promise.race([reached, sent.then(() => 'a' as const)])) === 'silent') return { sent };
+    }
+  };
+  const { sent: getting } = await toSilent('GET');
+  let posted = false;
+  const posting = toSilent('POST').then(({ sent }) => sent.then(() => (posted = true), () => undefined));
+  while (arrived.length < 2) await new Promise((resolve) => setTimeout(resolve, 5));
+  t.same(arrived, ['GET', 'POST'], 'a GET and a POST reached the silent member');
+
+  // What a worker does when a snapshot says the member is down.
+  for (let i = 0; i < 3; i++) members.report('silent', false);
+  b.abandon('silent');
+  const res = await getting;
+  t.equal(res.status, 200, 'the GET is answered');
+  t.equal(res.headers['x-served-by'], 'a', 'by the member still up, without waiting for the 60 s timeout');
+  t.equal((await get(port)).headers['x-served-by'], 'a', 'a later request goes to the member up');
+  t.notOk(posted, 'the POST still waits: the member may have acted on it');
+  b.abandon('silent');
+  b.abandon('nobody');
+  t.notOk(posted, 'giving up again, or on a member with nothing pending, changes nothing');
+  silent.server.closeAllConnections();
+  await posting;
+});
+
 t.test('hop-by-hop headers are not forwarded', async (t) => {
   let seen: http.IncomingHttpHeaders = {};
   const echo = await backend(t, 'echo', (req, res) => {

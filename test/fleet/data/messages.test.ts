@@ -4,7 +4,7 @@ import { isFromWorker, isToWorker } from '../../../src/fleet/data/messages.js';
 
 t.test('what a worker accepts from the primary', async (t) => {
   const cases: [string, unknown, boolean][] = [
-    ['a rotation', { t: 'rotation', snapshot: { version: 3, members: [{ id: 'a', name: 'm', ip: '10.0.0.1', port: 8080 }], known: ['a'] } }, true],
+    ['a rotation', { t: 'rotation', snapshot: { version: 3, members: [{ id: 'a', name: 'm', ip: '10.0.0.1', port: 8080 }], known: ['a'], down: [] } }, true],
     ['retire', { t: 'retire' }, true],
     ['a rotation without a version', { t: 'rotation', snapshot: { members: [], known: [] } }, false],
     ['a member without a port', { t: 'rotation', snapshot: { version: 1, members: [{ id: 'a', name: 'm', ip: '10.0.0.1' }], known: [] } }, false],

@@ -4,7 +4,7 @@ import t from 'tap';
 import { type RotationSnapshot, SnapshotRotation } from '../../../src/fleet/data/rotation.js';
 
 const m = (id: string) => ({ id, name: `m-${id}`, ip: `10.0.0.${id.charCodeAt(0) - 96}`, port: 8080 });
-const snap = (version: number, members: string[], known = members): RotationSnapshot => ({ version, members: members.map(m), known });
+const snap = (version: number, members: string[], known = members): RotationSnapshot => ({ version, members: members.map(m), known, down: [] });
 
 function rotation() {
   const events: string[] = [];
