@@ -3,7 +3,8 @@
 import type { Logger } from '../log.js';
 import type { FleetMetrics } from './admin/metrics.js';
 import { MAX_ATTEMPTS, MIN_CONNECT_TIMEOUT_MS, WORKER_HANG_MS } from './config.js';
-import type { MemberSet } from './control/members.js';
+import { MemberSet } from './control/members.js';
+import { shortId } from './names.js';
 import { WorkerPool } from './control/workers.js';
 import type { UpstreamLimits } from './data/balancer.js';
 import type { ClientLimits } from './data/client-limits.js';
@@ -19,6 +20,20 @@ export interface BalancerOptions {
   trustedProxies: readonly string[];
   log: { level: string; format: 'text' | 'json' };
   accessLog?: string;
+}
+
+/**
+ * The member set both daemons keep: every state change logged as `member.state`, and a member
+ * out of rotation for its health counted as an ejection (a death is counted as a replacement
+ * instead).
+ */
+export function loggedMembers(health: { rise: number; fall: number }, log: Logger, metrics: Pick<FleetMetrics, 'ejected'>): MemberSet {
+  const members: MemberSet = new MemberSet(health, (t) => {
+    const member = members.get(t.id);
+    log.info('member.state', { member: member?.name ?? shortId(t.id), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
+    if (t.from === 'up' && t.to === 'down' && (t.cause === 'active' || t.cause === 'passive')) metrics.ejected(t.cause);
+  });
+  return members;
 }
 
 /** A worker pool serving `members` as `fleetName`, each worker holding `perWorker` client connections at most. */

@@ -22,7 +22,7 @@ import { HealthChecker } from './control/checker.js';
 import { type ConnectionShare, shareConnections } from './control/connection-limits.js';
 import { routeEvent } from './control/events.js';
 import { ListDistributor } from './control/lists/distributor.js';
-import { MemberSet } from './control/members.js';
+import type { MemberSet } from './control/members.js';
 import { Controller } from './control/reconcile/controller.js';
 import { ControlServer, socketAnswers } from './control/socket/server.js';
 import { WorkerPool } from './control/workers.js';
@@ -32,7 +32,7 @@ import { type FileLimit, openFilesLimit } from './data/open-files.js';
 import { Engine } from './docker/engine.js';
 import { ensureMemberImage } from './docker/member-image.js';
 import { removeFleet } from './docker/teardown.js';
-import { balancerWorkers } from './balancer-workers.js';
+import { balancerWorkers, loggedMembers } from './balancer-workers.js';
 import { FleetError, messageOf } from './errors.js';
 import { shortId, socketPath } from './names.js';
 import { stopGrace } from './use-cases/down.js';
@@ -95,12 +95,7 @@ export class Daemon {
     private readonly log: Logger,
   ) {
     const metrics = this.metrics;
-    const members = new MemberSet({ rise: options.rise, fall: options.fall }, (t) => {
-      const member = members.get(t.id);
-      log.info('member.state', { member: member?.name ?? shortId(t.id), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
-      // Out of rotation for its health (a death is counted as a replacement instead).
-      if (t.from === 'up' && t.to === 'down' && (t.cause === 'active' || t.cause === 'passive')) metrics.ejected(t.cause);
-    });
+    const members = loggedMembers({ rise: options.rise, fall: options.fall }, log, metrics);
     this.members = members;
 
     this.files = openFilesLimit();

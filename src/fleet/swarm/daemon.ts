@@ -13,15 +13,14 @@ import { AdminServer } from '../admin/server.js';
 import { DOWN_ANSWER_MS, HEALTH_PATH, MEMBER_PORT, WORKER_STOP_MS } from '../config.js';
 import { HealthChecker } from '../control/checker.js';
 import { type ConnectionShare, shareConnections } from '../control/connection-limits.js';
-import { MemberSet } from '../control/members.js';
+import type { MemberSet } from '../control/members.js';
 import type { DownResult, FleetStatus, ReloadResult } from '../control/types.js';
 import { WorkerPool } from '../control/workers.js';
 import type { DaemonOptions } from '../daemon.js';
 import { openFilesLimit } from '../data/open-files.js';
 import { SwarmTasks } from '../docker/swarm-tasks.js';
 import { messageOf } from '../errors.js';
-import { shortId } from '../names.js';
-import { balancerWorkers } from '../balancer-workers.js';
+import { balancerWorkers, loggedMembers } from '../balancer-workers.js';
 import { AgentLinks } from './agents.js';
 import { StackSource } from './source.js';
 
@@ -63,11 +62,7 @@ export class SwarmDaemon {
     private readonly log: Logger,
   ) {
     const metrics = this.metrics;
-    const members = new MemberSet({ rise: options.rise, fall: options.fall }, (t) => {
-      const member = members.get(t.id);
-      log.info('member.state', { member: member?.name ?? shortId(t.id), ip: member?.ip, from: t.from, to: t.to, cause: t.cause });
-      if (t.from === 'up' && t.to === 'down' && (t.cause === 'active' || t.cause === 'passive')) metrics.ejected(t.cause);
-    });
+    const members = loggedMembers({ rise: options.rise, fall: options.fall }, log, metrics);
     this.members = members;
     this.connections = shareConnections(options.client.maxConnections, options.workers, openFilesLimit());
     this.workers = balancerWorkers(members, options, options.stack, this.connections.perWorker, log, metrics);

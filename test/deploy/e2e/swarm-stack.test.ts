@@ -8,12 +8,12 @@
 // flight on it through the VIP, and the lists become exact without it.
 // Teardown takes the lab down, on failure too, and nothing of it is left.
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { requireEngine } from '../../support.js';
+import { labLeftovers } from '../../lab.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -201,23 +201,6 @@ async function chain(since: number): Promise<string[]> {
   return steps.sort((a, b) => a[0] - b[0]).slice(0, 30).map(([ms, text]) => `+${ms} ms ${text}`);
 }
 
-/** What the lab may leave on the host: each kind listed by the command that shows it. */
-async function leftovers(): Promise<string[]> {
-  const found: string[] = [];
-  const { stdout: netns } = await run('ip', ['netns', 'list']);
-  found.push(...netns.split('\n').filter((line) => line.startsWith(`${LAB}-`)).map((l) => `netns ${l}`));
-  const { stdout: links } = await run('ip', ['-o', 'link']);
-  found.push(...links.split('\n').filter((line) => line.includes(LAB.slice(0, 8))).map((l) => `link ${l.split(':')[1]}`));
-  const { stdout: rules } = await run('iptables', ['-S', 'FORWARD']);
-  found.push(...rules.split('\n').filter((line) => line.includes(LAB.slice(0, 8))).map((l) => `rule ${l}`));
-  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.includes(`/${LAB}/`));
-  found.push(...mounts.map((l) => `mount ${l.split(' ')[1]}`));
-  const processes = await run('pgrep', ['-f', `/run/${LAB}/`]).then(({ stdout }) => stdout.trim(), () => '');
-  if (processes) found.push(`processes ${processes.split('\n').join(',')}`);
-  if (fs.existsSync(`/run/${LAB}`) || fs.existsSync(`/var/lib/${LAB}`)) found.push('state folders');
-  return found;
-}
-
 /** Images built before Swarm mode lack what the stack needs: said with the command that rebuilds them. */
 async function imagesProblem(): Promise<string | undefined> {
   const help = await run('docker', ['run', '--rm', '--entrypoint', '/opt/fleet/bin/fleet', FLEET_IMAGE, 'up', '--help'], { timeout: 60_000 }).then(({ stdout }) => stdout, () => '');
@@ -349,5 +332,5 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
 
   await lab('down');
   down = true;
-  t.same(await leftovers(), [], 'down leaves no namespace, link, rule, mount, process or folder');
+  t.same(await labLeftovers(LAB), [], 'down leaves no namespace, link, rule, mount, process or folder');
 });

@@ -3,11 +3,11 @@
 // container on one node reaches every task on the others, and `down` leaves no namespace,
 // link, iptables rule, mount or process behind. The lab has a name of this run's own.
 import { execFile } from 'node:child_process';
-import fs from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import t from 'tap';
 import { requireEngine } from '../../support.js';
+import { labLeftovers } from '../../lab.js';
 
 const run = promisify(execFile);
 const ROOT = path.resolve(import.meta.dirname, '..', '..', '..');
@@ -27,23 +27,6 @@ async function onNode(node: string, ...args: string[]): Promise<string> {
     timeout: 120_000,
   });
   return stdout.trim();
-}
-
-/** What the lab may leave on the host: each kind listed by the command that shows it. */
-async function leftovers(): Promise<string[]> {
-  const found: string[] = [];
-  const { stdout: netns } = await run('ip', ['netns', 'list']);
-  found.push(...netns.split('\n').filter((line) => line.startsWith(`${LAB}-`)).map((l) => `netns ${l}`));
-  const { stdout: links } = await run('ip', ['-o', 'link']);
-  found.push(...links.split('\n').filter((line) => line.includes(LAB.slice(0, 8))).map((l) => `link ${l.split(':')[1]}`));
-  const { stdout: rules } = await run('iptables', ['-S', 'FORWARD']);
-  found.push(...rules.split("\n").filter((line) => line.includes(LAB.slice(0, 8))).map((l) => `rule ${l}`));
-  const mounts = fs.readFileSync('/proc/mounts', 'utf8').split('\n').filter((line) => line.includes(`/${LAB}/`));
-  found.push(...mounts.map((l) => `mount ${l.split(' ')[1]}`));
-  const processes = await run('pgrep', ['-f', `/run/${LAB}/`]).then(({ stdout }) => stdout.trim(), () => '');
-  if (processes) found.push(`processes ${processes.split('\n').join(',')}`);
-  if (fs.existsSync(`/run/${LAB}`) || fs.existsSync(`/var/lib/${LAB}`)) found.push('state folders');
-  return found;
 }
 
 t.test('a three-manager Swarm on one host, and nothing left after down', async (t) => {
@@ -92,5 +75,5 @@ t.test('a three-manager Swarm on one host, and nothing left after down', async (
 
   await lab('down');
   down = true;
-  t.same(await leftovers(), [], 'down leaves no namespace, link, rule, mount, process or folder');
+  t.same(await labLeftovers(LAB), [], 'down leaves no namespace, link, rule, mount, process or folder');
 });
