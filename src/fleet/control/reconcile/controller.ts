@@ -178,6 +178,8 @@ export class Controller {
   private lastObservation: Observation | undefined;
   /** The members the last full pass found on another image than the desired one. */
   private lastOutdated: string[] | undefined;
+  /** Containers this controller removed that a list may still show (one begun before the removal ended). */
+  private readonly removedIds = new Set<string>();
   /** Containers being stopped and removed now. */
   private readonly removalsInFlight = new Set<string>();
   private startsInFlight = 0;
@@ -443,7 +445,13 @@ export class Controller {
   }
 
   /** What this process knows beside the engine's list: the desired size and the members' health. */
-  private observation(listed: ObservedContainer[], starting: number): Observation {
+  private observation(all: ObservedContainer[], starting: number): Observation {
+    // A list the engine began before a removal of ours ended still shows that container: it
+    // is gone, and planning it again would remove it twice (and report it twice). A list
+    // without it confirms the removal and ends the remembering.
+    const listedIds = new Set(all.map((c) => c.id));
+    for (const id of this.removedIds) if (!listedIds.has(id)) this.removedIds.delete(id);
+    const listed = all.filter((c) => !this.removedIds.has(c.id));
     const unhealthy = new Set(this.members.list().filter((m) => m.health.up === false).map((m) => m.id));
     this.staleLists.keepOnly(new Set(listed.map((c) => c.id)));
     const downLong =
@@ -581,6 +589,7 @@ export class Controller {
         await listed;
         if (drain && !(await this.members.idle(id, this.options.drainTimeoutMs))) this.log.warn('member.drain_timeout', { id: id.slice(0, 12) });
         await this.engine.stopAndRemove(id, graceSeconds);
+        this.removedIds.add(id);
         this.members.remove(id);
         for (const waiter of this.waiters) waiter.outcome.removed.push(id);
         this.log.info('member.removed', { id: id.slice(0, 12) });

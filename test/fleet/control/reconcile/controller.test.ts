@@ -14,8 +14,16 @@ class MemoryEngine implements ControllerEngine {
   containers: ObservedContainer[] = [];
   removed: string[] = [];
   started = 0;
-  /** Answers for the next listMembers calls: an error, or an empty list, instead of the truth. */
-  glitches: ('error' | 'empty')[] = [];
+  /**
+   * Answers for the next listMembers calls: an error, an empty list, or (`late`) the truth as
+   * it is when the call begins, answered only after the next removal has ended.
+   */
+  glitches: ('error' | 'empty' | 'late')[] = [];
+  /** While set, removals wait for it: `releaseRemovals` lets them end. */
+  private removalGate: Promise<void> | undefined;
+  private openGate: (() => void) | undefined;
+  /** Removals begun and not yet ended. */
+  removing = 0;
   /** Every start and removal, in order, with the list writes of the readers. */
   private next = 0;
   constructor(readonly readers: FakeReaders) {}
@@ -29,7 +37,9 @@ class MemoryEngine implements ControllerEngine {
     const glitch = this.glitches.shift();
     if (glitch === 'error') throw new Error('engine hiccup');
     if (glitch === 'empty') return [];
-    return this.containers.map((c) => ({ ...c }));
+    const now = this.containers.map((c) => ({ ...c }));
+    if (glitch === 'late') await this.nextRemoval();
+    return now;
   }
 
   /** Starts in flight now, and the most there ever were at once. */
@@ -48,7 +58,19 @@ class MemoryEngine implements ControllerEngine {
     return id;
   }
 
+  holdRemovals(): void {
+    this.removalGate = new Promise((resolve) => (this.openGate = resolve));
+  }
+
+  releaseRemovals(): void {
+    this.openGate?.();
+    this.removalGate = undefined;
+  }
+
   async stopAndRemove(id: string): Promise<void> {
+    this.removing++;
+    await this.removalGate;
+    this.removing--;
     this.removed.push(id);
     this.readers.writes.push(`${id} removed`);
     this.containers = this.containers.filter((c) => c.id !== id);
@@ -253,6 +275,27 @@ t.test('settle tells which members the change started and removed', async (t) =>
   t.same(removed.started, [], 'a remove starts nothing');
   t.same([...removed.removed].sort(), ['c2', 'c3', 'c4'], 'and names the members it removed');
   t.same(await controller.settle(5_000), { started: [], removed: [] }, 'a settled fleet: nothing');
+});
+
+t.test('a list begun before a removal ended does not remove that member again, nor report it twice', async (t) => {
+  const { engine, members, controller, stop } = setup(2);
+  t.teardown(stop);
+  await controller.settle(5_000);
+  engine.holdRemovals();
+  controller.scaleTo(1);
+  const change = controller.settle(5_000);
+  while (engine.removing === 0) await new Promise((resolve) => setImmediate(resolve));
+  // A pass now lists the engine while c2 is still there, and hears back after it is gone.
+  engine.glitches.push('late');
+  const lists = engine.lists;
+  const again = controller.settle(5_000);
+  while (engine.lists === lists) await new Promise((resolve) => setImmediate(resolve));
+  engine.releaseRemovals();
+  t.same(await change, { started: [], removed: ['c2'] }, 'the change names c2 once');
+  await again;
+  t.same(engine.removed, ['c2'], 'the engine was asked to remove it once');
+  t.same(members.list().map((m) => m.id), ['c1'], 'and it did not come back as a member');
+  t.same(await controller.settle(5_000), { started: [], removed: [] }, 'the next list settles with nothing to do');
 });
 
 t.test('a death and its replacement are one change: the dead member removed, its replacement started', async (t) => {
