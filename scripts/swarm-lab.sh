@@ -217,25 +217,32 @@ stop_nodes() {
     [ ${#pids[@]} -gt 0 ] && kill -0 "${pids[@]}" 2>/dev/null || break
     sleep 0.25
   done
-  for node in $(nodes); do
-    pkill -9 -f -- "--exec-root $run/$node/exec" 2>/dev/null || true
-    pkill -9 -f -- "$run/$node/exec" 2>/dev/null || true
+  # An engine that did not stop in time (a busy host) leaves its containers running: their
+  # inits go with their shims, or they would outlive the lab as orphans of pid 1.
+  for node in $(nodes); do kill_node_processes "$node"; done
+}
+
+# Every process of a node's engine: each container's init (a shim's child; the rest of the
+# container dies with its pid namespace), then the shims, containerd and what else runs
+# under the node's exec root.
+kill_node_processes() {
+  local node=$1 pid
+  for pid in $(pgrep -f -- "$run/$node/exec" || true); do
+    pkill -9 -P "$pid" 2>/dev/null || true
   done
+  pkill -9 -f -- "$run/$node/exec" 2>/dev/null || true
 }
 
 # A whole host lost (power, kernel panic): first silence, so its peers learn only by timeouts,
-# then every process of the node killed: its keepalived, each container's init (a shim's child; the rest of the
-# container dies with its pid namespace), the shims, containerd and dockerd.
+# then every process of the node killed: its keepalived, its containers, shims and containerd
+# (kill_node_processes), and dockerd.
 lose() {
   local node=$1 veth=${lab:0:8}v${1#n} pid
   [ -e "$run/$node/dockerd.pid" ] || die "no node $node in lab $lab"
   ip link set "$veth" down
   # shellcheck disable=SC2046
   kill -9 $(keepalived_pids "$node") 2>/dev/null || true
-  for pid in $(pgrep -f -- "$run/$node/exec" || true); do
-    pkill -9 -P "$pid" 2>/dev/null || true
-  done
-  pkill -9 -f -- "$run/$node/exec" 2>/dev/null || true
+  kill_node_processes "$node"
   pid=$(cat "$run/$node/dockerd.pid" 2>/dev/null || true)
   [ -z "$pid" ] || kill -9 "$pid" 2>/dev/null || true
   say "lost $node: link down, engine and containers killed"

@@ -7,3 +7,4 @@ export { Engine } from './docker/engine.js';
 export { removeFleet } from './docker/teardown.js';
 export { pinoJson } from '../log/pino-json.js';
 export { SwarmDaemon } from './swarm/daemon.js';
+export { SwarmTasks } from './docker/swarm-tasks.js';

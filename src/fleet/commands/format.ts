@@ -1,6 +1,7 @@
 // Plain-text rendering of what the daemon answers.
 import { formatTable } from '../../cli/table.js';
 import type { FleetStatus, MemberStatus } from '../control/types.js';
+import type { StackStatus, StackTask } from '../swarm/stack-status.js';
 
 export function statusTable(status: FleetStatus): string {
   const head = `fleet "${status.name}" on http://${status.host}:${status.port}/  desired ${status.desired}  members ${status.members.length}  image ${status.image}\n`;
@@ -30,4 +31,21 @@ export function workersTable(workers: FleetStatus['workers']): string {
 
 export function memberLine(m: MemberStatus): string {
   return `${m.name} (${m.ip})`;
+}
+
+/** `fleet status --stack`: a head line, then one row per task by node (members, the agent, the balancer). */
+export function stackTable(status: StackStatus): string {
+  const update = status.update ? `  update ${status.update}` : '';
+  const head = `stack "${status.stack}": members ${status.running} of ${status.desired} running  image ${status.image}${update}\n`;
+  const rows = [['NODE', 'TASK', 'STATE', 'CONTAINER', 'IP', 'IMAGE']];
+  const state = (task: StackTask): string => (task.desired === task.state ? task.state : `${task.state} (to ${task.desired})`) + (task.error ? `: ${task.error}` : '');
+  for (const node of status.nodes) {
+    const what = [node.role + (node.leader ? ', leader' : ''), node.state, node.availability, ...(node.edge ? ['edge'] : [])].join(', ');
+    rows.push([node.hostname, `(${what})`, '', '', '', '']);
+    for (const task of [...node.members, ...node.agents, ...node.balancers]) rows.push(['', task.name, state(task), task.container, task.ip, task.image]);
+    if (!node.agents.length) rows.push(['', 'no agent', '', '', '', '']);
+  }
+  // A node's row leaves the task columns empty: no padding after its text.
+  const table = formatTable(rows, { minWidth: 0 }).split('\n').map((line) => line.trimEnd()).join('\n');
+  return head + table + '\n';
 }

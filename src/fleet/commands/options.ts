@@ -14,6 +14,13 @@ export function nameOption() {
   });
 }
 
+/** A Docker stack's name, as `docker stack deploy` takes it. */
+export const STACK_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
+
+export function stackOption(description: string) {
+  return Option.String('--stack', { description, validator: t.cascade(t.isString(), [t.matchesRegExp(STACK_PATTERN)]) });
+}
+
 export function countOption(verb: string) {
   return integerOption('--count', 1, 1, MAX_REPLICAS, `How many members to ${verb} (default 1)`);
 }

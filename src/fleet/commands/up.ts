@@ -48,10 +48,9 @@ import {
 import { formatMemorySize } from './memory-size.js';
 import { UpProgress } from './up-progress.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_SECRET_FILE, readSecret } from './agent.js';
-import { decimalOption, integerOption, isCidr, memoryOption, nameOption } from './options.js';
+import { decimalOption, integerOption, isCidr, memoryOption, nameOption, stackOption } from './options.js';
 
 /** A Docker stack's name, as `docker stack deploy` takes it. */
-const STACK_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$/;
 
 export class UpCommand extends Command {
   static override paths = [['up']];
@@ -161,7 +160,7 @@ export class UpCommand extends Command {
   adminHost = Option.String('--admin-host', DEFAULT_ADMIN_HOST, { description: `The address the admin listener listens on (default ${DEFAULT_ADMIN_HOST})` });
   admin = Option.Boolean('--admin', true, { description: 'Run the admin listener (default on; --no-admin turns it off)' });
   logFormat = Option.String('--log-format', 'text', { description: 'text or json (default text)', validator: t.isEnum(['text', 'json'] as const) });
-  stack = Option.String('--stack', { description: 'Swarm mode: balance the members of this Docker stack (its service NAME_members), launching none (default: none, fleet runs its own members)', validator: t.cascade(t.isString(), [t.matchesRegExp(STACK_PATTERN)]) });
+  stack = stackOption('Swarm mode: balance the members of this Docker stack (its service NAME_members), launching none (default: none, fleet runs its own members)');
   agentPort = integerOption('--agent-port', DEFAULT_AGENT_PORT, 1, 65535, `Swarm mode: the port of the stack's agents (default ${DEFAULT_AGENT_PORT})`);
   secretFile = Option.String('--secret-file', DEFAULT_SECRET_FILE, { description: `Swarm mode: the file holding the stack's shared secret (default ${DEFAULT_SECRET_FILE}, a Docker secret)` });
   stackPoll = integerOption('--stack-poll', 1_000, 200, 60_000, "Swarm mode: milliseconds between reads of the members' tasks (default 1000)");

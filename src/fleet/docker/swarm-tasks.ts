@@ -2,6 +2,7 @@
 // stack is there at all. Reads only; the manager's socket is mounted read-only.
 import Docker from 'dockerode';
 import { FleetError } from '../errors.js';
+import type { SwarmNode, SwarmService } from '../swarm/stack-status.js';
 import type { SwarmTask } from '../swarm/tasks.js';
 import { dockerOptions, engineError, resolveAddress } from './engine.js';
 
@@ -24,6 +25,24 @@ export class SwarmTasks {
     }
   }
 
+  /** The Swarm's nodes (GET /nodes): `fleet status --stack` groups the tasks by them. */
+  async nodes(): Promise<SwarmNode[]> {
+    try {
+      return (await this.api.listNodes()) as SwarmNode[];
+    } catch (error) {
+      throw engineError('cannot list the Swarm nodes', error, this.address);
+    }
+  }
+
+  /** A service as the manager holds it (GET /services/NAME): its image, replicas and update. */
+  async service(name: string): Promise<SwarmService> {
+    try {
+      return (await this.api.getService(name).inspect()) as SwarmService;
+    } catch (error) {
+      throw engineError(`cannot inspect the service ${name}`, error, this.address);
+    }
+  }
+
   /** Refuses a stack whose members' service this engine does not know: a worker node's engine, or a wrong name. */
   async requireService(service: string): Promise<void> {
     try {
@@ -31,7 +50,7 @@ export class SwarmTasks {
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
       if (status === 404) throw new FleetError('FLEET_NO_STACK', `no service ${service} on ${this.address}: deploy the stack first, and give --stack the stack's name`);
-      if (status === 503) throw new FleetError('FLEET_NOT_A_MANAGER', `${this.address} is not a Swarm manager: the balancer needs a manager's engine to read the tasks`);
+      if (status === 503) throw new FleetError('FLEET_NOT_A_MANAGER', `${this.address} is not a Swarm manager: reading a stack's tasks needs a manager's engine (DOCKER_HOST)`);
       throw engineError(`cannot inspect the service ${service}`, error, this.address);
     }
   }

@@ -50,6 +50,67 @@ async function runningIps(): Promise<string[]> {
   return lines.split('\n').filter((l) => l.startsWith('running ')).map((l) => l.split(' ')[1].split('/')[0]).sort();
 }
 
+/**
+ * The containers of the stack's `service` (members, agent, balancer) on `node` whose tasks
+ * Swarm wants running and that run: not one that a scale-down is stopping. From a manager.
+ */
+async function containersOf(node: string, service: string): Promise<string[]> {
+  const tasks = (await onNode('n1', ['service', 'ps', '-q', '--filter', 'desired-state=running', '--filter', `node=${LAB}-${node}`, `${STACK}_${service}`])).split('\n').filter(Boolean);
+  if (!tasks.length) return [];
+  const lines = await onNode('n1', ['inspect', '--type', 'task', '--format', '{{.Status.State}} {{.Status.ContainerStatus.ContainerID}}', ...tasks]);
+  return lines.split('\n').filter((l) => l.startsWith('running ')).map((l) => l.split(' ')[1]);
+}
+
+/** The overlay addresses of containers on `node`, in the order given. */
+async function overlayIps(node: string, ids: readonly string[]): Promise<string[]> {
+  if (!ids.length) return [];
+  return (await onNode(node, ['inspect', '--format', `{{(index .NetworkSettings.Networks "${STACK}_fleet").IPAddress}}`, ...ids])).split('\n');
+}
+
+/** The members' update as Swarm reports it (updating, completed, rollback_started, rollback_completed, …); '' before any. */
+async function updateState(): Promise<string> {
+  return onNode('n1', ['service', 'inspect', '--format', '{{if .UpdateStatus}}{{.UpdateStatus.State}}{{end}}', `${STACK}_members`]);
+}
+
+/** Waits until the members' update is in one of `states`; rejects with the last state after `ms`. */
+async function untilUpdate(states: readonly string[], ms: number): Promise<{ state: string; ms: number }> {
+  const start = Date.now();
+  let state = '';
+  for (const deadline = start + ms; Date.now() < deadline; await sleep(500)) {
+    state = await updateState().catch(() => state);
+    if (states.includes(state)) return { state, ms: Date.now() - start };
+  }
+  throw new Error(`the members' update is "${state}" after ${ms} ms, not ${states.join(' or ')}`);
+}
+
+/** The images of the members' tasks that run now, sorted. */
+async function runningImages(): Promise<string[]> {
+  return (await onNode('n1', ['service', 'ps', `${STACK}_members`, '--filter', 'desired-state=running', '--format', '{{.Image}}'])).split('\n').sort();
+}
+
+/**
+ * Kills `victim` on `node` and resolves with how long until its address was gone from the
+ * lists of every other running member (NaN when not within 30 s), read by the probe.
+ */
+async function killAndTime(node: string, victim: string): Promise<number> {
+  const [ip] = await overlayIps(node, [victim]);
+  const others = (await runningIps()).filter((other) => other !== ip);
+  const watching = onNode('n1', ['exec', PROBE, 'timeout', '30', 'bash', '-c', UNTIL_GONE, 'until-gone', ip, ...others]).then(Number, () => NaN);
+  // The watch is running (its exec started) before the kill.
+  await sleep(1_000);
+  const killedAt = Date.now();
+  await onNode(node, ['kill', victim]);
+  return (await watching) - killedAt;
+}
+
+/** `fleet status --stack STACK` on this host against n1's engine, with `args` (a later --stack wins); never rejects. */
+async function stackStatus(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(path.join(ROOT, 'bin', 'fleet'), ['status', '--stack', STACK, ...args], { env: { ...env, DOCKER_HOST: `unix:///run/${LAB}/n1/docker.sock` }, timeout: 60_000 }).then(
+    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+    (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
+  );
+}
+
 const PROBE = 'fleet-probe';
 
 /** Fetches `/` from each address over the overlay, from the probe container on n1: `ip list,of,ips` per line. */
@@ -248,6 +309,18 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   const nodesUsed = new Set((await onNode('n1', ['service', 'ps', `${STACK}_members`, '--filter', 'desired-state=running', '--format', '{{.Node}}'])).split('\n'));
   t.equal(nodesUsed.size, 3, 'the members are spread over the three nodes');
 
+  // fleet status --stack, against a manager: the stack by node.
+  const status = await stackStatus('--json');
+  const stack = JSON.parse(status.stdout) as { image: string; desired: number; running: number; nodes: { hostname: string; members: { ip: string; state: string }[]; agents: { state: string }[]; balancers: { state: string }[] }[] };
+  t.match(stack, { image: MEMBER_IMAGE, desired: 6, running: 6 }, 'fleet status --stack: the image, 6 desired and 6 running');
+  t.same(stack.nodes.map((n) => n.hostname), NODES.map((n) => `${LAB}-${n}`), 'its three nodes');
+  t.same(stack.nodes.flatMap((n) => n.members.filter((m) => m.state === 'running').map((m) => m.ip)).sort(), first.ips, "with each running member's overlay address under its node");
+  t.ok(stack.nodes.every((n) => n.agents.some((a) => a.state === 'running') && n.balancers.some((b) => b.state === 'running')), 'and an agent and a balancer running on each');
+  t.match((await stackStatus()).stdout, new RegExp(`^stack "${STACK}": members 6 of 6 running {2}image ${MEMBER_IMAGE}`), 'the table says as much on its first line');
+  const unknown = await stackStatus('--stack', 'nosuchstack');
+  t.equal(unknown.code, 1, 'a stack the manager does not know: exit 1');
+  t.match(unknown.stderr, /^Error: no service nosuchstack_members on .*\n$/, `one line naming it: ${unknown.stderr.trim()}`);
+
   // Through a balancer's host-mode port: answered by a member, with the list.
   let answer: Awaited<ReturnType<typeof get>> | undefined;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {
@@ -287,6 +360,67 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   const back = await untilExact(6, 90_000);
   t.equal(back.ips.length, 6, `back to 6: every member lists exactly the 6 (${back.ms} ms)`);
 
+  // A balancer killed (n2's), then an agent (n2's): clients of n1's balancer see nothing of
+  // either. With n2's balancer gone, a member killed on n3 still leaves every list (the other
+  // balancers publish); with n2's agent gone, a member killed on n2 does too: its death comes
+  // from Swarm's task list instead of the agent, and n2's members get their lists once Swarm
+  // has restarted the agent.
+  const steady = steadyLoad(`${SUBNET}.11`, PORT, 2);
+  const [n2Balancer] = await containersOf('n2', 'balancer');
+  await onNode('n2', ['kill', n2Balancer]);
+  const [onN3Member] = await containersOf('n3', 'members');
+  const withoutBalancerMs = await killAndTime('n3', onN3Member);
+  t.ok(Number.isFinite(withoutBalancerMs), `n2's balancer killed: a member killed on n3 is gone from every list ${withoutBalancerMs} ms after the kill`);
+  t.comment(`balancer killed, then a member on another node -> gone from every list: ${withoutBalancerMs} ms`);
+  let again: Awaited<ReturnType<typeof get>> | undefined;
+  for (const deadline = Date.now() + 60_000; Date.now() < deadline; await sleep(500)) {
+    again = await get(`${SUBNET}.12`, PORT).catch(() => undefined);
+    if (again?.status === 200) break;
+  }
+  t.equal(again?.status, 200, "Swarm restarted n2's balancer and it answers 200 again");
+  await untilExact(6, 90_000);
+
+  const [n2Agent] = await containersOf('n2', 'agent');
+  await onNode('n2', ['kill', n2Agent]);
+  const [onN2Member] = await containersOf('n2', 'members');
+  const withoutAgentMs = await killAndTime('n2', onN2Member);
+  t.ok(Number.isFinite(withoutAgentMs), `n2's agent killed: a member killed on n2 is gone from every list ${withoutAgentMs} ms after the kill`);
+  t.comment(`agent killed, then a member on its node -> gone from every list: ${withoutAgentMs} ms`);
+  const agentBack = await untilExact(6, 120_000);
+  t.equal(agentBack.ips.length, 6, `Swarm restarted the agent and replaced the member: every list exact (${agentBack.ms} ms)`);
+  t.ok((await containersOf('n2', 'agent')).some((id) => id !== n2Agent), 'n2 runs a new agent');
+  await steady.stop();
+  t.same(steady.failed, [], `no request to n1's balancer failed meanwhile: ${summary(steady)}`);
+
+  // Swarm's own rolling update (the stack's update_config: start-first, one at a time,
+  // rollback on failure) under load through two balancers: nothing fails; then an image whose
+  // members exit at once is rolled back by Swarm, again failing nothing.
+  const V2 = `${MEMBER_IMAGE.split(':')[0]}:swarm-v2`;
+  const BROKEN = `${MEMBER_IMAGE.split(':')[0]}:swarm-broken`;
+  for (const node of NODES) {
+    await onNode(node, ['tag', MEMBER_IMAGE, V2]);
+    const tmp = await onNode(node, ['create', MEMBER_IMAGE]);
+    await onNode(node, ['commit', '--change', 'ENTRYPOINT ["/bin/false"]', tmp, BROKEN]);
+    await onNode(node, ['rm', tmp]);
+  }
+  const rolling = [steadyLoad(`${SUBNET}.11`, PORT, 2), steadyLoad(`${SUBNET}.12`, PORT, 2)];
+  await sleep(1_000);
+  await onNode('n1', ['service', 'update', '--detach', '--no-resolve-image', '--image', V2, `${STACK}_members`]);
+  const updated = await untilUpdate(['completed', 'paused', 'rollback_completed'], 300_000);
+  t.equal(updated.state, 'completed', `Swarm's rolling update completed (${updated.ms} ms)`);
+  const afterUpdate = await untilExact(6, 90_000);
+  t.same(await runningImages(), Array(6).fill(V2), `every member runs ${V2}, and every list is exact (${afterUpdate.ms} ms after)`);
+  await onNode('n1', ['service', 'update', '--detach', '--no-resolve-image', '--image', BROKEN, `${STACK}_members`]);
+  const rolledBack = await untilUpdate(['rollback_completed', 'rollback_paused', 'completed'], 240_000);
+  t.equal(rolledBack.state, 'rollback_completed', `an update whose members exit at once is rolled back by Swarm (${rolledBack.ms} ms)`);
+  const afterRollback = await untilExact(6, 90_000);
+  t.same(await runningImages(), Array(6).fill(V2), `every member runs ${V2} again, and every list is exact (${afterRollback.ms} ms after)`);
+  await Promise.all(rolling.map((l) => l.stop()));
+  for (const [i, load] of rolling.entries()) {
+    t.same(load.failed, [], `no request to n${i + 1}'s balancer failed during the update and the rollback: ${summary(load)}`);
+    t.comment(`rolling update and rollback, through n${i + 1}: ${summary(load)}`);
+  }
+
   // The edge's one address: keepalived on every node (deploy/keepalived's recipe), n3 holding
   // the VIP.
   await lab('vrrp', String(PORT), 'n3');
@@ -302,7 +436,7 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   const direct = steadyLoad(`${SUBNET}.11`, PORT, 2);
   const viaVip = steadyLoad(vip, PORT, 2);
   const clients = 3;
-  const onN3 = (await onNode('n3', ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${STACK}_members`])).split('\n').filter(Boolean);
+  const onN3 = await containersOf('n3', 'members');
   const n3Ips = onN3.length ? (await onNode('n3', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${STACK}_fleet").IPAddress}}`, ...onN3])).split('\n') : [];
   const elsewhere = (await runningIps()).filter((ip) => !n3Ips.includes(ip));
   t.ok(n3Ips.length > 0, `n3 runs members (${n3Ips.join(', ')})`);
@@ -327,6 +461,25 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   t.comment(`node lost, through the VIP: ${summary(viaVip)}; no answer for ${longestSilence(viaVip.answeredAt, lostAt)} ms after the loss at most`);
   t.comment(`node lost: its members gone from every list ${lossGoneMs} ms after it, exact lists again (replacements in) ${healedMs} ms after it`);
   for (const line of await chain(lostAt)) t.comment(line);
+
+  // Quorum lost: n2 lost too, n1 is the one manager of three left. Swarm can change nothing
+  // (no leader), and n1's balancer goes on serving with the last good lists: n2's members
+  // leave its rotation by their failed checks, not by Swarm.
+  const lastStand = steadyLoad(`${SUBNET}.11`, PORT, 2);
+  await sleep(2_000);
+  const quorumLostAt = Date.now();
+  await lab('lose', 'n2');
+  let leaderless = '';
+  for (const deadline = Date.now() + 60_000; !leaderless && Date.now() < deadline; await sleep(1_000)) {
+    leaderless = await onNode('n1', ['node', 'ls']).then(() => '', (e: Error) => (/leader|quorum/i.test(e.message) ? e.message.split('\n').find((l) => /leader|quorum/i.test(l)) ?? e.message : ''));
+  }
+  t.ok(leaderless, `the Swarm lost its quorum: ${leaderless.trim().slice(0, 120)}`);
+  await sleep(10_000);
+  await lastStand.stop();
+  const lateAnswers = lastStand.answeredAt.filter((at) => at > Date.now() - 8_000).length;
+  t.ok(lateAnswers > 0, `n1's balancer still answers without a quorum (${lateAnswers} answers in the last 8 s)`);
+  t.ok(lastStand.failed.length <= 3, `at most one request per client failed through n1 (in flight on n2): ${lastStand.failed.length}${lastStand.failed.length ? `: ${lastStand.failed.slice(0, 3).join('; ')}` : ''}`);
+  t.comment(`quorum lost, through n1: ${summary(lastStand)}; no answer for ${longestSilence(lastStand.answeredAt, quorumLostAt)} ms after the loss at most`);
 
   t.comment(`total before teardown: ${Date.now() - began} ms`);
 
