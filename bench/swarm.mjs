@@ -21,6 +21,7 @@
 // Needs the images fleet-nginx:offline and fleet:twin (npm run image:offline && npm run
 // image:twins) and keepalived. The lab is taken down at the end, on failure and on SIGINT/SIGTERM.
 import { execFile, execFileSync } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -83,21 +84,9 @@ async function containersOf(node, service) {
 
 const overlayIp = (node, id) => onNode(node, ['inspect', '--format', `{{(index .NetworkSettings.Networks "${STACK}_fleet").IPAddress}}`, id]);
 
-/** GET / of each address from the probe on n1: `ip list,of,ips` a line. Each read bounded. */
-const FETCH = `for ip in "$@"; do
-  list=$(timeout 3 bash -c 'exec 3<>/dev/tcp/$0/8080 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && sed "1,/^\\r$/d" <&3' "$ip" 2>/dev/null | sort -t. -k1,1n -k2,2n -k3,3n -k4,4n | paste -sd, -)
-  echo "$ip \${list:-(none)}"
-done`;
-
-/** Loops until no address of $1 (comma-separated) is in the list of any of the others; prints when (ms since the epoch). */
-const UNTIL_GONE = `gone=$1; shift
-while :; do
-  clean=1
-  for ip in "$@"; do
-    if { exec 3<>/dev/tcp/$ip/8080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && sed '1,/^\\r$/d' <&3; } 2>/dev/null | grep -qxF -f <(tr , '\\n' <<<"$gone"); then clean=0; break; fi
-  done
-  [ $clean = 1 ] && { date +%s%3N; exit 0; }
-done`;
+/** The probe's two scripts (scripts/swarm-probe): each member's list, and a wait until addresses leave every list. */
+const FETCH = fs.readFileSync(path.join(ROOT, 'scripts', 'swarm-probe', 'fetch.sh'), 'utf8');
+const UNTIL_GONE = fs.readFileSync(path.join(ROOT, 'scripts', 'swarm-probe', 'until-gone.sh'), 'utf8');
 
 async function listsOf(ips) {
   const out = await onNode('n1', ['exec', PROBE, 'bash', '-c', FETCH, 'fetch', ...ips]).catch(() => '');

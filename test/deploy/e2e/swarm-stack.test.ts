@@ -8,6 +8,7 @@
 // flight on it through the VIP, and the lists become exact without it.
 // Teardown takes the lab down, on failure too, and nothing of it is left.
 import { execFile } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -113,22 +114,9 @@ async function stackStatus(...args: string[]): Promise<{ code: number; stdout: s
 
 const PROBE = 'fleet-probe';
 
-/** Fetches `/` from each address over the overlay, from the probe container on n1: `ip list,of,ips` per line. */
-// Each read is bounded: a member on a lost node never answers, nor refuses.
-const FETCH = `for ip in "$@"; do
-  list=$(timeout 3 bash -c 'exec 3<>/dev/tcp/$0/8080 && printf "GET / HTTP/1.0\\r\\n\\r\\n" >&3 && sed "1,/^\\r$/d" <&3' "$ip" 2>/dev/null | sort -t. -k1,1n -k2,2n -k3,3n -k4,4n | paste -sd, -)
-  echo "$ip \${list:-(none)}"
-done`;
-
-/** Waits until no address of `gone` (comma-separated) is in the list of any of `ips`; prints the time (ms since the epoch) it saw that. */
-const UNTIL_GONE = `gone=$1; shift
-while :; do
-  clean=1
-  for ip in "$@"; do
-    if { exec 3<>/dev/tcp/$ip/8080 && printf 'GET / HTTP/1.0\\r\\n\\r\\n' >&3 && sed '1,/^\\r$/d' <&3; } 2>/dev/null | grep -qxF -f <(tr , '\\n' <<<"$gone"); then clean=0; break; fi
-  done
-  [ $clean = 1 ] && { date +%s%3N; exit 0; }
-done`;
+/** The probe's two scripts (scripts/swarm-probe): each member's list, and a wait until addresses leave every list. */
+const FETCH = fs.readFileSync(path.join(ROOT, 'scripts', 'swarm-probe', 'fetch.sh'), 'utf8');
+const UNTIL_GONE = fs.readFileSync(path.join(ROOT, 'scripts', 'swarm-probe', 'until-gone.sh'), 'utf8');
 
 /** What each running member serves, as the balancers see it (GET / over the overlay): ip → sorted IPs. */
 async function listsOf(ips: readonly string[]): Promise<Map<string, string[]>> {
@@ -342,10 +330,10 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
 
   // A member killed on n2: its address leaves every other member's list. The probe reads
   // them in a loop (a few ms a round) and says when it saw the address gone from all.
-  const victims = (await onNode('n2', ['ps', '-q', '--filter', `label=com.docker.swarm.service.name=${STACK}_members`])).split('\n').filter(Boolean);
+  const victims = await containersOf('n2', 'members');
   t.ok(victims.length > 0, 'n2 runs a member');
   const victim = victims[0];
-  const victimIp = await onNode('n2', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${STACK}_fleet").IPAddress}}`, victim]);
+  const [victimIp] = await overlayIps('n2', [victim]);
   const survivors = (await runningIps()).filter((ip) => ip !== victimIp);
   const watching = onNode('n1', ['exec', PROBE, 'timeout', '30', 'bash', '-c', UNTIL_GONE, 'until-gone', victimIp, ...survivors]);
   // The watch is running (its exec started) before the kill: the lists still name the victim.
@@ -446,7 +434,7 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   const viaVip = steadyLoad(vip, PORT, 2);
   const clients = 3;
   const onN3 = await containersOf('n3', 'members');
-  const n3Ips = onN3.length ? (await onNode('n3', ['inspect', '--format', `{{(index .NetworkSettings.Networks "${STACK}_fleet").IPAddress}}`, ...onN3])).split('\n') : [];
+  const n3Ips = await overlayIps('n3', onN3);
   const elsewhere = (await runningIps()).filter((ip) => !n3Ips.includes(ip));
   t.ok(n3Ips.length > 0, `n3 runs members (${n3Ips.join(', ')})`);
   const watchingLoss = onNode('n1', ['exec', PROBE, 'timeout', '90', 'bash', '-c', UNTIL_GONE, 'until-gone', n3Ips.join(','), ...elsewhere]);
