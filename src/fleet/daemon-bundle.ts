@@ -8,3 +8,4 @@ export { removeFleet } from './docker/teardown.js';
 export { pinoJson } from '../log/pino-json.js';
 export { SwarmDaemon } from './swarm/daemon.js';
 export { SwarmTasks } from './docker/swarm-tasks.js';
+export { StackControl } from './docker/stack-control.js';

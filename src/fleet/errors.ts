@@ -23,9 +23,11 @@ export const FLEET_ERROR_CODES = [
   'FLEET_SOCKET_UNSAFE',
   'FLEET_WORKER_FAILED',
   'FLEET_ACCESS_LOG_UNWRITABLE',
-  // Swarm mode (`fleet up --stack`): no such stack on the engine, or the engine is no manager.
+  // Swarm mode (`fleet up --stack`): no such stack on the engine, or the engine is no manager;
+  // `fleet add|remove --stack` on a manager that runs none of the stack's balancers.
   'FLEET_NO_STACK',
   'FLEET_NOT_A_MANAGER',
+  'FLEET_NO_BALANCER',
   // The control socket refused a request: not JSON, not an object, or failing its route's
   // validator (400); no such path (404); the wrong method (405); a body over the limit (413).
   'FLEET_CONTROL_BAD_REQUEST',

@@ -36,14 +36,20 @@ export function memberLine(m: MemberStatus): string {
 /** `fleet status --stack`: a head line, then one row per task by node (members, the agent, the balancer). */
 export function stackTable(status: StackStatus): string {
   const update = status.update ? `  update ${status.update}` : '';
-  const head = `stack "${status.stack}": members ${status.running} of ${status.desired} running  image ${status.image}${update}\n`;
-  const rows = [['NODE', 'TASK', 'STATE', 'CONTAINER', 'IP', 'IMAGE']];
+  const list = status.list ? `  list ${status.list.generation} of ${status.list.members}` : '';
+  const head = `stack "${status.stack}": members ${status.running} of ${status.desired} running  image ${status.image}${update}${list}\n`;
+  const rows = [['NODE', 'TASK', 'STATE', 'CONTAINER', 'IP', 'LIST', 'IMAGE']];
   const state = (task: StackTask): string => (task.desired === task.state ? task.state : `${task.state} (to ${task.desired})`) + (task.error ? `: ${task.error}` : '');
+  const held = (task: StackTask): string => {
+    if (task.list === undefined) return '';
+    if (task.list === null) return 'none';
+    return status.list && task.list < status.list.generation ? `${task.list} (stale)` : String(task.list);
+  };
   for (const node of status.nodes) {
     const what = [node.role + (node.leader ? ', leader' : ''), node.state, node.availability, ...(node.edge ? ['edge'] : [])].join(', ');
-    rows.push([node.hostname, `(${what})`, '', '', '', '']);
-    for (const task of [...node.members, ...node.agents, ...node.balancers]) rows.push(['', task.name, state(task), task.container, task.ip, task.image]);
-    if (!node.agents.length) rows.push(['', 'no agent', '', '', '', '']);
+    rows.push([node.hostname, `(${what})`, '', '', '', '', '']);
+    for (const task of [...node.members, ...node.agents, ...node.balancers]) rows.push(['', task.name, state(task), task.container, task.ip, held(task), task.image]);
+    if (!node.agents.length) rows.push(['', 'no agent', '', '', '', '', '']);
   }
   // A node's row leaves the task columns empty: no padding after its text.
   const table = formatTable(rows, { minWidth: 0 }).split('\n').map((line) => line.trimEnd()).join('\n');

@@ -23,6 +23,10 @@ export interface MemberStatus {
   session: 'open' | 'down';
   /** The image it was started from (absent from a daemon that predates rollouts, or while unknown). */
   image?: string;
+  /** On Swarm: the id of the node that runs it. */
+  node?: string;
+  /** On Swarm: the generation of the list it holds, by its agent's account (null: none reported). */
+  generation?: number | null;
 }
 
 export interface WorkerStatus {
@@ -60,6 +64,8 @@ export interface FleetStatus {
   workers: WorkerStatus[];
   /** Replacing failed members (absent from a daemon that predates replacement's status). */
   replacement?: ReplacementStatus;
+  /** On Swarm: the list every member is owed now (the same bytes from every balancer). */
+  list?: { generation: number; ips: string[] };
 }
 
 export interface ScaleResult {

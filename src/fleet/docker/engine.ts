@@ -252,16 +252,8 @@ export class Engine {
 
   /** Runs a command in a container; resolves with its output, rejects on a non-zero exit. */
   async exec(id: string, cmd: string[]): Promise<string> {
-    const exec = await this.api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
-    const stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
-    const output = await new Promise<string>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      stream.on('data', (chunk: Buffer) => chunks.push(chunk));
-      stream.on('error', reject);
-      stream.on('end', () => resolve(demux(Buffer.concat(chunks))));
-    });
-    const { ExitCode } = await exec.inspect();
-    if (ExitCode !== 0) throw new Error(`${cmd[0]} exited with ${ExitCode}: ${output.trim()}`);
+    const { output, code } = await execOutput(this.api, id, cmd);
+    if (code !== 0) throw new Error(`${cmd[0]} exited with ${code}: ${output.trim()}`);
     return output;
   }
 
@@ -395,6 +387,19 @@ export class Engine {
 }
 
 // Docker multiplexes stdout and stderr on a non-TTY exec: 8-byte frame headers.
+/** Runs `cmd` in a container: its stdout and stderr together, and its exit code. */
+export async function execOutput(api: Docker, id: string, cmd: string[]): Promise<{ output: string; code: number | null }> {
+  const exec = await api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
+  const stream = (await exec.start({ hijack: true, stdin: false })) as Readable;
+  const output = await new Promise<string>((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+    stream.on('error', reject);
+    stream.on('end', () => resolve(demux(Buffer.concat(chunks))));
+  });
+  return { output, code: (await exec.inspect()).ExitCode };
+}
+
 function demux(buffer: Buffer): string {
   let out = '';
   let offset = 0;

@@ -7,7 +7,7 @@ import type { SwarmTask } from '../swarm/tasks.js';
 import { dockerOptions, engineError, resolveAddress } from './engine.js';
 
 export class SwarmTasks {
-  private readonly api: Docker;
+  protected readonly api: Docker;
   readonly address: string;
 
   constructor(timeoutMs: number) {

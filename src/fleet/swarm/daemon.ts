@@ -152,6 +152,7 @@ export class SwarmDaemon {
 
   status(): FleetStatus {
     const current = this.source.current;
+    const nodes = new Map(current?.members.map((m) => [m.id, m.nodeId]));
     return {
       name: this.options.stack,
       desired: current?.members.length ?? 0,
@@ -171,8 +172,11 @@ export class SwarmDaemon {
           inflight: m.inflight,
           inSync: this.source.inSync(m.id),
           session: this.agents.connectedCount > 0 ? 'open' : 'down',
+          node: nodes.get(m.id) ?? '',
+          generation: this.source.generationHeld(m.ip),
         })),
       workers: this.workers.status(),
+      ...(current && { list: { generation: current.generation, ips: current.ips } }),
     };
   }
 

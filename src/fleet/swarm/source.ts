@@ -95,7 +95,17 @@ export class StackSource {
   inSync(id: string): boolean {
     const member = this.current?.members.find((m) => m.id === id);
     if (!member || !this.current) return false;
-    return this.heldBy(member.ip) >= this.current.generation;
+    return (this.generationHeld(member.ip) ?? 0) >= this.current.generation;
+  }
+
+  /** The generation of the list a member holds, by its agents' account; null when none reported one. */
+  generationHeld(ip: string): number | null {
+    let best: number | null = null;
+    for (const agent of this.held.values()) {
+      const g = agent.get(ip);
+      if (typeof g === 'number') best = Math.max(best ?? 0, g);
+    }
+    return best;
   }
 
   /** One line of an agent's /events. */
@@ -214,12 +224,6 @@ export class StackSource {
     };
     if (dead) done();
     else void members.idle(id, this.config.drainTimeoutMs).then(done);
-  }
-
-  private heldBy(ip: string): number {
-    let best = 0;
-    for (const agent of this.held.values()) best = Math.max(best, agent.get(ip) ?? 0);
-    return best;
   }
 
   /** Members that hold a list naming them may enter rotation, after one check of their own. */

@@ -2,6 +2,7 @@
 // node's role and state, the members it runs (task, overlay address, state, image), and
 // whether its agent and its balancer run. Pure: the command reads the manager's /nodes,
 // /services and /tasks and hands them here; tests drive it with tables of those answers.
+import type { BalancerView } from './scale.js';
 import { type SwarmTask, addressOf } from './tasks.js';
 
 /** The fields of an Engine API node that the status reads (GET /nodes). */
@@ -34,6 +35,8 @@ export interface StackTask {
   ip: string;
   image: string;
   error?: string;
+  /** A member's list generation, by its agent's account as the balancer tells it; null when none is reported, absent without a balancer's account. */
+  list?: number | null;
 }
 
 export interface StackNode {
@@ -59,6 +62,8 @@ export interface StackStatus {
   running: number;
   /** The members' update as Swarm reports it (updating, completed, rollback_completed, …); null before any. */
   update: string | null;
+  /** The list every member is owed, as the balancer on the manager's node computed it; absent when none answered. */
+  list?: { generation: number; members: number };
   nodes: StackNode[];
 }
 
@@ -68,6 +73,8 @@ export interface StackInput {
   members: readonly StatusTask[];
   agents: readonly StatusTask[];
   balancers: readonly StatusTask[];
+  /** The status of a balancer of the stack (the one on the manager's node), when it answered. */
+  balancer?: BalancerView;
 }
 
 /** Tasks Swarm wants running (starting ones too), and running ones it is stopping: not the history of the dead. */
@@ -115,6 +122,8 @@ export function stackStatus(stack: string, input: StackInput): StackStatus {
     for (const task of sorted) byNode.get(task.NodeID ?? '')?.[into].push(taskOf(task, service, network, global));
   };
   place(input.members, `${stack}_members`, 'members', false);
+  const held = new Map(input.balancer?.members.map((m) => [m.ip, m.generation ?? null]));
+  if (input.balancer) for (const node of byNode.values()) for (const m of node.members) m.list = held.get(m.ip) ?? null;
   place(input.agents, `${stack}_agent`, 'agents', true);
   place(input.balancers, `${stack}_balancer`, 'balancers', true);
   const all = [...byNode.values()];
@@ -124,6 +133,7 @@ export function stackStatus(stack: string, input: StackInput): StackStatus {
     desired: input.service.Spec?.Mode?.Replicated?.Replicas ?? 0,
     running: all.reduce((n, node) => n + node.members.filter((m) => m.state === 'running' && m.desired === 'running').length, 0),
     update: input.service.UpdateStatus?.State ?? null,
+    ...(input.balancer?.list && { list: { generation: input.balancer.list.generation, members: input.balancer.list.ips.length } }),
     nodes: all,
   };
 }

@@ -2,8 +2,9 @@
 // run's own name and subnet): 6 members spread over the nodes, an agent on each and a
 // balancer on each edge node. Every member on every node lists exactly the running members'
 // overlay addresses; the balancer's host-mode port answers; a member killed on a node is gone
-// from every list (the time is reported); a scale to 12 and back to 6 leaves every list
-// exact; a whole node lost under load (its link dark, everything on it killed, the VIP of
+// from every list (the time is reported); fleet add --stack to 9, docker service scale to 12
+// and fleet remove --stack back to 6 leave every list exact (fleet's commands return only once
+// it is); a whole node lost under load (its link dark, everything on it killed, the VIP of
 // keepalived on it) fails no request through another node's balancer and only what was in
 // flight on it through the VIP, and the lists become exact without it.
 // Teardown takes the lab down, on failure too, and nothing of it is left.
@@ -104,12 +105,17 @@ async function killAndTime(node: string, victim: string): Promise<number> {
   return (await watching) - killedAt;
 }
 
-/** `fleet status --stack STACK` on this host against n1's engine, with `args` (a later --stack wins); never rejects. */
-async function stackStatus(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return run(path.join(ROOT, 'bin', 'fleet'), ['status', '--stack', STACK, ...args], { env: { ...env, DOCKER_HOST: `unix:///run/${LAB}/n1/docker.sock` }, timeout: 60_000 }).then(
+/** bin/fleet on this host against n1's engine (a manager, and an edge node with a balancer); never rejects. */
+async function fleetOnN1(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return run(path.join(ROOT, 'bin', 'fleet'), args, { env: { ...env, DOCKER_HOST: `unix:///run/${LAB}/n1/docker.sock` }, timeout: 360_000 }).then(
     ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
     (e: { code?: number; stdout?: string; stderr?: string }) => ({ code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? '' }),
   );
+}
+
+/** `fleet status --stack STACK` against n1, with `args` (a later --stack wins). */
+function stackStatus(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return fleetOnN1('status', '--stack', STACK, ...args);
 }
 
 const PROBE = 'fleet-probe';
@@ -350,12 +356,35 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   const replaced = await untilExact(6, 90_000);
   t.notOk(replaced.ips.includes(victimIp), `Swarm replaced it and every list is exact again (${replaced.ms} ms)`);
 
+  // fleet add --stack returns once Swarm runs the 9 and every member on every node serves
+  // the list of the 9: read at once when it returns, nothing is left to wait for.
+  let began9 = Date.now();
+  const added = await fleetOnN1('add', '--stack', STACK, '--count', '3');
+  t.equal(added.code, 0, `fleet add --stack ${STACK} --count 3: exit 0 after ${Date.now() - began9} ms${added.code ? `: ${added.stderr.trim()}` : ''}`);
+  t.equal((added.stdout.match(/^added /gm) ?? []).length, 3, `it names the 3 members it added: ${added.stdout.trim().split('\n').pop()}`);
+  const at9 = await runningIps();
+  const lists9 = await listsOf(at9);
+  t.equal(at9.length, 9, 'as it returns, Swarm runs 9 members');
+  t.same(at9.filter((ip) => lists9.get(ip)?.join() !== at9.join()), [], 'and every one of them already lists exactly the 9');
+  const status9 = JSON.parse((await stackStatus('--json')).stdout) as { list?: { generation: number; members: number }; nodes: { members: { state: string; list?: number | null }[] }[] };
+  const held9 = status9.nodes.flatMap((n) => n.members.filter((m) => m.state === 'running').map((m) => m.list));
+  t.equal(status9.list?.members, 9, `fleet status --stack names the list owed: generation ${status9.list?.generation} of 9`);
+  t.ok(held9.length === 9 && held9.every((g) => typeof g === 'number' && g >= (status9.list?.generation ?? Infinity)), `and each member holding it: ${held9.join(' ')}`);
+  const tooMany = await fleetOnN1('remove', '--stack', STACK, '--count', '9');
+  t.equal(tooMany.code, 1, 'fleet remove --stack of every member: exit 1');
+  t.match(tooMany.stderr, /^Error: cannot remove 9: stack "web" has 9 members and keeps at least 1\n$/, `one line, nothing changed: ${tooMany.stderr.trim()}`);
+
   await onNode('n1', ['service', 'scale', '--detach', `${STACK}_members=12`]);
   const up = await untilExact(12, 120_000);
-  t.equal(up.ips.length, 12, `scaled to 12: every member lists exactly the 12 (${up.ms} ms)`);
-  await onNode('n1', ['service', 'scale', '--detach', `${STACK}_members=6`]);
-  const back = await untilExact(6, 90_000);
-  t.equal(back.ips.length, 6, `back to 6: every member lists exactly the 6 (${back.ms} ms)`);
+  t.equal(up.ips.length, 12, `docker service scale to 12: every member lists exactly the 12 (${up.ms} ms)`);
+  began9 = Date.now();
+  const removed = await fleetOnN1('remove', '--stack', STACK, '--count', '6');
+  t.equal(removed.code, 0, `fleet remove --stack ${STACK} --count 6: exit 0 after ${Date.now() - began9} ms${removed.code ? `: ${removed.stderr.trim()}` : ''}`);
+  t.equal((removed.stdout.match(/^removed /gm) ?? []).length, 6, `it names the 6 members it removed: ${removed.stdout.trim().split('\n').pop()}`);
+  const at6 = await runningIps();
+  const lists6 = await listsOf(at6);
+  t.equal(at6.length, 6, 'as it returns, Swarm runs 6 members');
+  t.same(at6.filter((ip) => lists6.get(ip)?.join() !== at6.join()), [], 'and every one of them already lists exactly the 6');
 
   // A balancer killed (n2's), then an agent (n2's): clients of n1's balancer see nothing of
   // either. With n2's balancer gone, a member killed on n3 still leaves every list (the other

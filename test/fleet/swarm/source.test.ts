@@ -121,3 +121,20 @@ t.test('a member enters rotation only once an agent says it holds a list naming 
   source.holdings('10.0.9.1', [{ id: 'c1', ip: '10.0.1.1', generation: 10 * 1024 }]);
   t.equal(members.get('c1')?.state, 'up', 'the list that named it first: in rotation');
 });
+
+t.test("the generation a member holds: the highest any agent reported, null when none did; in sync once it is the current one's", async (t) => {
+  const { source } = setup(t, [[task(1)]]);
+  await source.start();
+  t.equal(source.generationHeld('10.0.1.1'), null, 'no agent reported it');
+  t.notOk(source.inSync('c1'));
+  source.holdings('10.0.9.1', [{ id: 'c1', ip: '10.0.1.1', generation: null }]);
+  t.equal(source.generationHeld('10.0.1.1'), null, 'its agent reported it holds none');
+  source.holdings('10.0.9.2', [{ id: 'c1', ip: '10.0.1.1', generation: 10 * 1024 - 5 }]);
+  t.equal(source.generationHeld('10.0.1.1'), 10 * 1024 - 5, 'an older one');
+  t.notOk(source.inSync('c1'));
+  source.holdings('10.0.9.1', [{ id: 'c1', ip: '10.0.1.1', generation: 10 * 1024 }]);
+  t.equal(source.generationHeld('10.0.1.1'), 10 * 1024, 'the highest of the two agents');
+  t.ok(source.inSync('c1'), 'the current one');
+  source.lost('10.0.9.1');
+  t.equal(source.generationHeld('10.0.1.1'), 10 * 1024 - 5, 'an agent gone takes its account with it');
+});

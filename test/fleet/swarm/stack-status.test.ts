@@ -70,6 +70,22 @@ const cases: { name: string; input: StackInput; check: (s: ReturnType<typeof sta
     },
   },
   {
+    name: "with a balancer's account: the list owed, and each member's generation held (null when its agent reported none)",
+    input: { ...base, balancer: { list: { generation: 5120, ips: ['10.1.0.2', '10.1.0.3', '10.1.0.4'] }, members: [{ ip: '10.1.0.2', generation: 5120 }, { ip: '10.1.0.4', generation: 4097 }, { ip: '10.1.0.3', generation: null }] } },
+    check: (s) => {
+      t.same(s.list, { generation: 5120, members: 3 });
+      t.same(s.nodes.flatMap((n) => n.members.map((m) => `${m.ip} ${m.list}`)), ['10.1.0.2 5120', '10.1.0.4 4097', '10.1.0.3 null']);
+    },
+  },
+  {
+    name: "without one: no list, and no member's generation",
+    input: base,
+    check: (s) => {
+      t.equal(s.list, undefined);
+      t.ok(s.nodes.every((n) => n.members.every((m) => !('list' in m))));
+    },
+  },
+  {
     name: 'no update yet: null',
     input: { ...base, service: { Spec: { Mode: { Replicated: { Replicas: 6 } } } } },
     check: (s) => t.match(s, { update: null, desired: 6, image: '' }),
@@ -82,10 +98,19 @@ t.test('the table: a head line, a row per node with what it is, its tasks under 
   const table = stackTable(stackStatus('web', { ...base, agents: [base.agents[0]] }));
   const lines = table.trimEnd().split('\n');
   t.equal(lines[0], 'stack "web": members 3 of 3 running  image fleet-nginx:v2  update completed');
-  t.match(lines[1], /^NODE\s+TASK\s+STATE\s+CONTAINER\s+IP\s+IMAGE$/);
+  t.match(lines[1], /^NODE\s+TASK\s+STATE\s+CONTAINER\s+IP\s+LIST\s+IMAGE$/);
   t.match(lines[2], /^lab-n1\s+\(manager, leader, ready, active, edge\)$/);
   t.match(lines[3], /^\s+web_members\.1\s+running\s+m10123456789\s+10\.1\.0\.2\s+fleet-nginx:v2$/);
   t.match(table, /lab-n2 .*\n\s+web_members\.2 .*\n\s+no agent\s*\n/);
   const stopping = stackTable(stackStatus('web', { ...base, members: [task('m1', 'A', 'running', 'shutdown', 1, '10.1.0.2')] }));
   t.match(stopping, /web_members\.1\s+running \(to shutdown\)/);
+});
+
+t.test("the table with a balancer's account: the list on the head line, each member's generation, stale ones said", async (t) => {
+  const balancer = { list: { generation: 5120, ips: ['10.1.0.2', '10.1.0.3', '10.1.0.4'] }, members: [{ ip: '10.1.0.2', generation: 5120 }, { ip: '10.1.0.4', generation: 4097 }] };
+  const table = stackTable(stackStatus('web', { ...base, balancer }));
+  t.match(table.split('\n')[0], / {2}list 5120 of 3$/);
+  t.match(table, /web_members\.1\s+running\s+m10123456789\s+10\.1\.0\.2\s+5120\s+fleet-nginx:v2\n/);
+  t.match(table, /web_members\.3\s+running\s+m30123456789\s+10\.1\.0\.4\s+4097 \(stale\)\s+fleet-nginx:v2\n/);
+  t.match(table, /web_members\.2\s+running\s+m20123456789\s+10\.1\.0\.3\s+none\s+fleet-nginx:v2\n/);
 });
