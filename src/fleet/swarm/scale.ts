@@ -36,7 +36,8 @@ export interface Settling {
 }
 
 export function settling(replicas: number, tasks: readonly SwarmTask[], service: string, network: string, balancer: BalancerView | undefined): Settling {
-  const ips = sortIps(observeTasks(tasks, service, network).members.map((m) => m.ip));
+  // Members Swarm runs, health check passed: a task still starting is listed, but not yet settled.
+  const ips = sortIps(observeTasks(tasks.filter((t) => t.Status?.State === 'running'), service, network).members.map((m) => m.ip));
   const starting = tasks.filter((t) => t.DesiredState === 'running' && t.Status?.State !== 'running').length;
   const stopping = tasks.filter((t) => t.DesiredState !== 'running' && t.Status?.State === 'running').length;
   const wait = (state: string): Settling => ({ settled: false, state, ips });

@@ -37,19 +37,24 @@ export function addressOf(cidr: string): string | undefined {
   return /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) ? ip : undefined;
 }
 
+/** Task states whose container a member list names: started or being started, and running. */
+const MEMBER_STATES = new Set(['starting', 'running']);
+
 /**
  * The members among `tasks` (every task of the members' service, any state): desired
- * running and running, with a container and an address on `network`. A task not running yet
- * (starting, its health check not passed) is not a member: Swarm counts a task with a health
- * check running only once it is healthy.
+ * running, starting or running, with a container and an address on `network`. A task is
+ * `starting` from its container's start until its health check passes, and the member's
+ * health check passes only once it serves a list: so a new member is listed as it starts
+ * (its agent has pushed it the current list by then), not a health interval or more later.
+ * It enters a balancer's rotation only once it holds a list naming it and answers a check.
  */
 export function observeTasks(tasks: readonly SwarmTask[], service: string, network: string): TaskObservation {
   let index = 0;
   const members: SwarmMember[] = [];
   for (const task of tasks) {
     index = Math.max(index, task.Version?.Index ?? 0);
-    if (task.DesiredState !== 'running' || task.Status?.State !== 'running') continue;
-    const id = task.Status.ContainerStatus?.ContainerID;
+    if (task.DesiredState !== 'running' || !MEMBER_STATES.has(task.Status?.State ?? '')) continue;
+    const id = task.Status?.ContainerStatus?.ContainerID;
     const attachment = task.NetworksAttachments?.find((a) => a.Network?.Spec?.Name === network);
     const ip = attachment?.Addresses?.map(addressOf).find((a) => a !== undefined);
     if (!id || !ip) continue;

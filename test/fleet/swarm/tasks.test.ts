@@ -20,7 +20,8 @@ function task(id: string, over: { index?: number; slot?: number; desired?: strin
 t.test('which tasks are members', async (t) => {
   const cases: [string, SwarmTask[], string[]][] = [
     ['a running task Swarm wants running is a member, at its overlay address', [task('1')], ['c1 10.0.1.1 web_members.1']],
-    ['a task still starting (its health check not passed) is not', [task('1', { state: 'starting' })], []],
+    ['a task starting (its health check not passed yet) is: it serves a list once healthy', [task('1', { state: 'starting' })], ['c1 10.0.1.1 web_members.1']],
+    ['a task not started yet (preparing, ready) is not', [task('1', { state: 'preparing' }), task('2', { state: 'ready' }), task('3', { state: 'assigned', container: null })], []],
     ['a task Swarm is shutting down is not, though it still runs', [task('1', { desired: 'shutdown' })], []],
     ['a failed, shut down or rejected task is not', [task('1', { state: 'failed', desired: 'shutdown' }), task('2', { state: 'shutdown', desired: 'shutdown' }), task('3', { state: 'rejected' })], []],
     ['a task with no container yet is not', [task('1', { container: null })], []],
