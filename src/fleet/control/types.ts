@@ -23,7 +23,7 @@ export interface MemberStatus {
   session: 'open' | 'down';
   /** The image it was started from (absent from a daemon that predates rollouts, or while unknown). */
   image?: string;
-  /** On Swarm: the id of the node that runs it. */
+  /** On Swarm: the node that runs it (its hostname). */
   node?: string;
   /** On Swarm: the generation of the list it holds, by its agent's account (null: none reported). */
   generation?: number | null;
@@ -66,6 +66,8 @@ export interface FleetStatus {
   replacement?: ReplacementStatus;
   /** On Swarm: the list every member is owed now (the same bytes from every balancer). */
   list?: { generation: number; ips: string[] };
+  /** On Swarm: the agents this balancer links to, and the stack's balancers as the manager lists them. */
+  stack?: { agents: { address: string; connected: boolean }[]; balancers: { node: string; state: string; desired: string }[] };
 }
 
 export interface ScaleResult {

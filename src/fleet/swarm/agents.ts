@@ -142,6 +142,11 @@ export class AgentLinks {
     return [...this.links.keys()].sort();
   }
 
+  /** Each agent linked, by address, and whether its event stream is open. */
+  get status(): { address: string; connected: boolean }[] {
+    return [...this.links].map(([address, link]) => ({ address, connected: link.connected })).sort((a, b) => a.address.localeCompare(b.address));
+  }
+
   get connectedCount(): number {
     return [...this.links.values()].filter((l) => l.connected).length;
   }

@@ -23,6 +23,7 @@ import { messageOf } from '../errors.js';
 import { balancerWorkers, loggedMembers } from '../balancer-workers.js';
 import { AgentLinks } from './agents.js';
 import { StackSource } from './source.js';
+import { StackView } from './stack-view.js';
 
 export interface StackOptions {
   /** The stack's name: its services are NAME_members and NAME_agent, its overlay NAME_fleet. */
@@ -42,6 +43,8 @@ const TASKS_TIMEOUT_MS = 5_000;
 const MAX_BACKOFF_MS = 10_000;
 /** A PUT /list waits up to the agent's converge timeout (10 s by default). */
 const PUSH_TIMEOUT_MS = 15_000;
+/** Node names and the balancers' tasks, for the status: read at most this often, only while asked. */
+const VIEW_EVERY_MS = 10_000;
 
 export class SwarmDaemon {
   readonly members: MemberSet;
@@ -50,6 +53,7 @@ export class SwarmDaemon {
   readonly source: StackSource;
   readonly useCases: { status(): FleetStatus; reload(): Promise<ReloadResult>; down(reason: string): Promise<DownResult>; onExit(hook: () => void): void };
   private readonly tasks: SwarmTasks;
+  private readonly view: StackView;
   private readonly agents: AgentLinks;
   private readonly checker: HealthChecker;
   private readonly admin: AdminServer | undefined;
@@ -68,6 +72,7 @@ export class SwarmDaemon {
     this.workers = balancerWorkers(members, options, options.stack, this.connections.perWorker, log, metrics);
     this.checker = new HealthChecker(members, { intervalMs: options.healthIntervalMs, timeoutMs: options.healthTimeoutMs, path: HEALTH_PATH });
     this.tasks = new SwarmTasks(TASKS_TIMEOUT_MS);
+    this.view = new StackView(this.tasks, `${options.stack}_balancer`, VIEW_EVERY_MS);
     const service = `${options.stack}_members`;
     this.agents = new AgentLinks(
       { name: options.agents ?? `tasks.${options.stack}_agent`, port: options.agentPort, secret: options.secret, pushTimeoutMs: PUSH_TIMEOUT_MS, reconnectMaxMs: MAX_BACKOFF_MS },
@@ -153,6 +158,7 @@ export class SwarmDaemon {
   status(): FleetStatus {
     const current = this.source.current;
     const nodes = new Map(current?.members.map((m) => [m.id, m.nodeId]));
+    void this.view.refresh();
     return {
       name: this.options.stack,
       desired: current?.members.length ?? 0,
@@ -172,11 +178,12 @@ export class SwarmDaemon {
           inflight: m.inflight,
           inSync: this.source.inSync(m.id),
           session: this.agents.connectedCount > 0 ? 'open' : 'down',
-          node: nodes.get(m.id) ?? '',
+          node: this.view.nodeName(nodes.get(m.id) ?? ''),
           generation: this.source.generationHeld(m.ip),
         })),
       workers: this.workers.status(),
       ...(current && { list: { generation: current.generation, ips: current.ips } }),
+      stack: { agents: this.agents.status, balancers: this.view.balancers },
     };
   }
 

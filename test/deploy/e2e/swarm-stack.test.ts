@@ -324,6 +324,21 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   t.equal(unknown.code, 1, 'a stack the manager does not know: exit 1');
   t.match(unknown.stderr, /^Error: no service nosuchstack_members on .*\n$/, `one line naming it: ${unknown.stderr.trim()}`);
 
+  // What n1's balancer tells its dashboard (/api/status, read inside its container): each
+  // member's node and the generation it holds, the agents it links to, the stack's balancers.
+  const [balancerN1] = await containersOf('n1', 'balancer');
+  let api: { list?: { generation: number; ips: string[] }; members: { ip: string; node?: string; generation?: number | null }[]; stack?: { agents: { connected: boolean }[]; balancers: { node: string; state: string }[] } } | undefined;
+  for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(1_000)) {
+    const out = await onNode('n1', ['exec', balancerN1, '/opt/node/bin/node', '-e', "fetch('http://127.0.0.1:9180/api/status').then((r) => r.text()).then((t) => process.stdout.write(t))"]).catch(() => '');
+    api = out ? (JSON.parse(out) as typeof api) : undefined;
+    if (api?.stack?.balancers.length === 3 && api.members.every((m) => m.node?.startsWith(LAB))) break;
+  }
+  t.same(api?.list?.ips.slice().sort(), first.ips, "the balancer's /api/status: the list owed names the 6");
+  t.same([...new Set(api?.members.map((m) => m.node))].sort(), NODES.map((n) => `${LAB}-${n}`), "each member under its node's hostname");
+  t.ok(api?.members.every((m) => typeof m.generation === 'number' && m.generation >= (api?.list?.generation ?? Infinity)), 'each holding the list');
+  t.same(api?.stack?.agents.map((a) => a.connected), [true, true, true], 'linked to the 3 agents');
+  t.same(api?.stack?.balancers.map((b) => `${b.node} ${b.state}`), NODES.map((n) => `${LAB}-${n} running`), "and the stack's 3 balancers, by node");
+
   // Through a balancer's host-mode port: answered by a member, with the list.
   let answer: Awaited<ReturnType<typeof get>> | undefined;
   for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(500)) {

@@ -3,7 +3,7 @@
 // members and for provoking what the real daemon cannot be asked to do on cue (a dropped
 // stream). The browser test of record runs against the real daemon.
 //
-//   node --loader ts-node/esm test/fleet/admin/fixture-server.ts [members] [port]
+//   node --loader ts-node/esm test/fleet/admin/fixture-server.ts [members] [port] [swarm]
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
@@ -33,13 +33,21 @@ interface LogEvent {
   fields: Record<string, unknown>;
 }
 
-export async function startFixture(count: number, port = 0): Promise<Fixture> {
+export interface FixtureOptions {
+  /** Answer as a balancer on Swarm does: each member's node and list generation, the list, the stack's agents and balancers. */
+  swarm?: boolean;
+}
+
+const NODES = ['lab-n2', 'lab-n1', 'lab-n3'];
+
+export async function startFixture(count: number, port = 0, options: FixtureOptions = {}): Promise<Fixture> {
   const page = readFileSync(DASHBOARD);
   let nextIp = 2;
   const member = (): MemberStatus => {
     const id = randomBytes(32).toString('hex');
     const ip = `172.30.${Math.floor(nextIp / 250)}.${(nextIp++ % 250) + 2}`;
-    return { id, name: `fleet-fixture-${id.slice(0, 8)}`, ip, healthy: true, state: 'up', inflight: 0, inSync: true, session: 'open' };
+    const swarm = options.swarm ? { node: NODES[nextIp % NODES.length], generation: 0 } : {};
+    return { id, name: `fleet-fixture-${id.slice(0, 8)}`, ip, healthy: true, state: 'up', inflight: 0, inSync: true, session: 'open', ...swarm };
   };
   const members: MemberStatus[] = Array.from({ length: count }, member);
   const log: LogEvent[] = [];
@@ -48,6 +56,19 @@ export async function startFixture(count: number, port = 0): Promise<Fixture> {
   let requests = 0;
   let generation = 1;
 
+  // On Swarm every member holds the current list but the last, which holds the one before.
+  const listed = (): MemberStatus[] =>
+    members.map((m, i) => (options.swarm ? { ...m, generation: i === members.length - 1 ? generation * 1024 - 1 : generation * 1024, inSync: i !== members.length - 1 } : m));
+  const swarm = (): Partial<FleetStatus> =>
+    options.swarm
+      ? {
+          list: { generation: generation * 1024, ips: members.map((m) => m.ip) },
+          stack: {
+            agents: NODES.map((_, i) => ({ address: `10.0.9.${i + 2}`, connected: i !== 2 })),
+            balancers: ['lab-n1', 'lab-n2'].map((node) => ({ node, state: 'running', desired: 'running' })),
+          },
+        }
+      : {};
   const status = (): FleetStatus => ({
     name: 'fixture',
     desired: count,
@@ -55,8 +76,9 @@ export async function startFixture(count: number, port = 0): Promise<Fixture> {
     host: '127.0.0.1',
     image: 'fleet-nginx:offline',
     pid: process.pid,
-    members: [...members].sort((a, b) => a.name.localeCompare(b.name)),
+    members: listed().sort((a, b) => a.name.localeCompare(b.name)),
     workers: [0, 1].map((slot) => ({ slot, pid: 1000 + slot, state: 'serving' as const, requests: 0, inflight: 0, connections: 0, restarts: 0 })),
+    ...swarm(),
   });
 
   const send = (res: http.ServerResponse, event: string, data: unknown): void => {
@@ -150,6 +172,6 @@ export async function startFixture(count: number, port = 0): Promise<Fixture> {
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === path.resolve(import.meta.filename)) {
-  const fixture = await startFixture(Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 0));
+  const fixture = await startFixture(Number(process.argv[2] ?? 100), Number(process.argv[3] ?? 0), { swarm: process.argv[4] === 'swarm' });
   process.stdout.write(`${fixture.url}\n`);
 }
