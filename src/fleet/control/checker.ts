@@ -1,5 +1,9 @@
 // Active health checks: a GET of each member's health path on an interval, with a
-// timeout, fed into the MemberSet's state machine.
+// timeout, fed into the MemberSet's state machine. A check that cannot even connect (refused,
+// no route, or no connection within the timeout) counts as the balancer's own connection
+// failures do: the member is down at once, and the requests it has not answered are retried
+// elsewhere, instead of after `fall` checks (a lost node's members, whose kept-alive
+// connections stay silent, held their requests that long).
 import http from 'node:http';
 import pLimit from 'p-limit';
 import { HEALTH_CONCURRENCY } from '../config.js';
@@ -11,17 +15,28 @@ export interface CheckOptions {
   path: string;
 }
 
-/** One check: true for a 2xx answer within the timeout. */
-export function probe(ip: string, port: number, path: string, timeoutMs: number): Promise<boolean> {
+/** A check's outcome: a 2xx in time; anything else once connected; no connection at all. */
+export type ProbeResult = 'up' | 'down' | 'unreachable';
+
+/** Connection failures that say the member cannot be reached, as the balancer counts them (data/balancer.ts). */
+const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'FLEET_CONNECT_TIMEOUT']);
+
+/** One check: `up` for a 2xx answer within the timeout. */
+export function probe(ip: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const req = http.get({ host: ip, port, path, agent: false, timeout: timeoutMs, headers: { 'user-agent': 'fleet-health' } }, (res) => {
       res.resume();
-      resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300);
+      resolve(res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300 ? 'up' : 'down');
     });
     // As for the balancer's connect timeout (data/member-agent.ts): an answer that came in time
     // on a loop that turned late is seen before the timeout is believed.
-    req.on('timeout', () => setImmediate(() => req.destroy(new Error('timeout'))));
-    req.on('error', () => resolve(false));
+    req.on('timeout', () =>
+      setImmediate(() => {
+        const connecting = !req.socket || req.socket.connecting;
+        req.destroy(Object.assign(new Error('timeout'), { code: connecting ? 'FLEET_CONNECT_TIMEOUT' : 'FLEET_HEALTH_TIMEOUT' }));
+      }),
+    );
+    req.on('error', (error: NodeJS.ErrnoException) => resolve(UNREACHABLE.has(error.code ?? '') ? 'unreachable' : 'down'));
   });
 }
 
@@ -51,9 +66,10 @@ export class HealthChecker {
   async check(id: string): Promise<boolean> {
     const member = this.members.get(id);
     if (!member) return false;
-    const ok = await this.limit(() => probe(member.ip, member.port, this.options.path, this.options.timeoutMs));
-    this.members.report(id, ok);
-    return ok;
+    const result = await this.limit(() => probe(member.ip, member.port, this.options.path, this.options.timeoutMs));
+    if (result === 'unreachable') this.members.reportUnreachable(id, 'active');
+    else this.members.report(id, result === 'up');
+    return result === 'up';
   }
 
   private async checkAll(): Promise<void> {
