@@ -3,7 +3,8 @@
 // nodes, an agent on each node and a balancer on each (edge) node. Measured, in this order:
 //   death        `docker kill` of a member (on n1, n2, n3 in turn) → its address gone from
 //                every other member's list, as a probe on the overlay reads them (a bash loop)
-//   replacement  the same kill → 6 members run again and every one lists exactly them
+//   replacement  the same kill → its replacement's address in every other member's list; and
+//                6 members run again (health checks passed) and every one lists exactly them
 //   scale        `docker service scale` 6 → 30 → every member lists exactly the 30; and back
 //   update       Swarm's rolling update of the 6 members (a new tag of the same image) under
 //                load through n1's and n2's balancers: until UpdateStatus is completed, and
@@ -11,7 +12,8 @@
 //   node lost    keepalived on every node, n3 holding the VIP; `swarm-lab.sh lose n3` under a
 //                request on a new connection to the VIP every BENCH_GAP_MS: the longest time
 //                no request was answered after the loss, the failed requests, and when the
-//                VIP was seen on another node (once, last: the node does not come back)
+//                VIP was seen on another node, when n3's members left every other list and
+//                when the lists were exact again (once, last: the node does not come back)
 // Knobs: BENCH_REPS (5: deaths), BENCH_SCALE_REPS (2), BENCH_SCALE_TO (30), BENCH_SCALE_MS
 // (300000: how long a scale up may take), BENCH_GAP_MS (20), BENCH_TIMEOUT_MS (2000: each
 // request through the VIP), FLEET_IMAGE (fleet-nginx:offline), BENCH_FLEET_IMAGE (fleet:twin).
@@ -87,6 +89,7 @@ const overlayIp = (node, id) => onNode(node, ['inspect', '--format', `{{(index .
 /** The probe's two scripts (scripts/swarm-probe): each member's list, and a wait until addresses leave every list. */
 const FETCH = fs.readFileSync(path.join(ROOT, 'scripts', 'swarm-probe', 'fetch.sh'), 'utf8');
 const UNTIL_GONE = fs.readFileSync(path.join(ROOT, 'scripts', 'swarm-probe', 'until-gone.sh'), 'utf8');
+const UNTIL_NEW = fs.readFileSync(path.join(ROOT, 'scripts', 'swarm-probe', 'until-new.sh'), 'utf8');
 
 async function listsOf(ips) {
   const out = await onNode('n1', ['exec', PROBE, 'bash', '-c', FETCH, 'fetch', ...ips]).catch(() => '');
@@ -123,15 +126,21 @@ async function untilExact(count, ms) {
   throw new Error(`the lists did not become exact with ${count} members within ${ms} ms: ${detail}; tasks: ${[...counts].map(([k, n]) => `${n} ${k}`).join(', ')}`);
 }
 
-/** Kills `victim` on `node`: when it was killed, and ms until the probe saw its address gone from every other list (NaN: not within 30 s). */
+/**
+ * Kills `victim` on `node`: when it was killed, ms until the probe saw its address gone from
+ * every other list, and ms until every other list named one new address, its replacement's
+ * (NaN: not within 30 s, 60 s).
+ */
 async function killAndTime(node, victim) {
   const ip = await overlayIp(node, victim);
-  const others = (await runningIps()).filter((other) => other !== ip);
+  const before = await runningIps();
+  const others = before.filter((other) => other !== ip);
   const watching = onNode('n1', ['exec', PROBE, 'timeout', '30', 'bash', '-c', UNTIL_GONE, 'until-gone', ip, ...others]).then(Number, () => NaN);
-  await sleep(1_000); // the watch runs before the kill
+  const listing = onNode('n1', ['exec', PROBE, 'timeout', '60', 'bash', '-c', UNTIL_NEW, 'until-new', [...before, ip].join(','), ...others]).then((out) => Number(out.split(' ')[0]), () => NaN);
+  await sleep(1_000); // the watches run before the kill
   const killedAt = Date.now();
   await onNode(node, ['kill', victim]);
-  return { killedAt, goneMs: (await watching) - killedAt, ip };
+  return { killedAt, goneMs: (await watching) - killedAt, listedMs: (await listing) - killedAt, ip };
 }
 
 async function updateState() {
@@ -160,27 +169,34 @@ async function chain(since) {
 }
 
 /** One GET /: resolves with the status (0: no answer within `timeoutMs`). */
+/** GET / of a balancer: '200', or what went wrong (the status and the first line of the body, or the error). */
 function get(host, agent, timeoutMs) {
   return new Promise((resolve) => {
     const req = http.get({ host, port: PORT, path: '/', timeout: timeoutMs, agent }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-      res.on('error', () => resolve(0));
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve(res.statusCode === 200 ? '200' : `${res.statusCode} ${body.split('\n')[0].slice(0, 120)}`));
+      res.on('error', (error) => resolve(`response: ${error.message}`));
     });
     req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', () => resolve(0));
+    req.on('error', (error) => resolve(error.message));
   });
 }
 
 /** Clients of a balancer until stopped: two on kept-alive connections and one on a new connection a request, a 20 ms pause each, a minute to answer. */
 function steadyLoad(host) {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 2 });
-  const load = { answered: 0, failed: 0 };
+  const load = { answered: 0, failed: 0, reasons: [] };
   let going = true;
   const client = async (through) => {
     while (going) {
-      if ((await get(host, through, 60_000)) === 200) load.answered++;
-      else load.failed++;
+      const outcome = await get(host, through, 60_000);
+      if (outcome === '200') load.answered++;
+      else {
+        load.failed++;
+        load.reasons.push(`${new Date().toISOString()} ${outcome}`);
+      }
       await sleep(20);
     }
   };
@@ -201,7 +217,7 @@ function stream(host) {
     const inflight = new Set();
     while (going) {
       const sent = Date.now();
-      const p = get(host, false, TIMEOUT_MS).then((status) => results.push({ sent, ok: status === 200, at: Date.now() }));
+      const p = get(host, false, TIMEOUT_MS).then((status) => results.push({ sent, ok: status === '200', at: Date.now() }));
       inflight.add(p);
       void p.finally(() => inflight.delete(p));
       await sleep(GAP_MS);
@@ -287,6 +303,7 @@ try {
 
   await part('death', async () => {
     const gone = [];
+    const listed = [];
     const replaced = [];
     for (let i = 0; i < REPS; i++) {
       let node;
@@ -296,16 +313,18 @@ try {
         [victim] = await containersOf(node, 'members');
       }
       if (!victim) throw new Error('no running member on any node');
-      const { killedAt, goneMs, ip } = await killAndTime(node, victim);
+      const { killedAt, goneMs, listedMs, ip } = await killAndTime(node, victim);
       await untilExact(MEMBERS, 180_000);
       const replacedMs = Date.now() - killedAt;
-      say(`death #${i + 1}: ${ip} on ${node}: gone from every list ${ms(goneMs)}, replacement listed ${ms(replacedMs)}`);
+      say(`death #${i + 1}: ${ip} on ${node}: gone from every list ${ms(goneMs)}, replacement in every list ${ms(listedMs)}, its task running (health check passed) and every list exact ${ms(replacedMs)}`);
       if (i === 0) for (const line of await chain(killedAt)) say(`  ${line}`);
       gone.push(goneMs);
+      listed.push(listedMs);
       replaced.push(replacedMs);
     }
     row(`death: address gone from every list (${MEMBERS} members)`, gone, REPS);
-    row(`death: replacement in, every list exact again`, replaced, REPS);
+    row(`death: replacement listed by every other member`, listed, REPS);
+    row(`death: replacement running (health check passed), every list exact`, replaced, REPS);
   });
 
   await part('scale', async () => {
@@ -350,7 +369,8 @@ try {
     await Promise.all(loads.map((l) => l.stop()));
     const failed = loads.reduce((n, l) => n + l.failed, 0);
     const total = failed + loads.reduce((n, l) => n + l.answered, 0);
-    say(`rolling update: ${state} after ${ms(updateMs)}, every list exact ${ms(exact.ms)} after that; ${failed} of ${total} requests failed (n1 ${loads[0].failed}/${loads[0].failed + loads[0].answered}, n2 ${loads[1].failed}/${loads[1].failed + loads[1].answered})`);
+    const reasons = loads.flatMap((l) => l.reasons).slice(0, 5);
+    say(`rolling update: ${state} after ${ms(updateMs)}, every list exact ${ms(exact.ms)} after that; ${failed} of ${total} requests failed (n1 ${loads[0].failed}/${loads[0].failed + loads[0].answered}, n2 ${loads[1].failed}/${loads[1].failed + loads[1].answered})${reasons.length ? `: ${reasons.join('; ')}` : ''}`);
     if (state !== 'completed') throw new Error(`the update is "${state}" after ${updateMs} ms`);
     row(`rolling update of ${MEMBERS} under load: until completed`, [updateMs]);
     rows.push([`rolling update: requests failed through 2 balancers`, `${failed} of ${total}`, '-', '-', 1]);
@@ -361,6 +381,10 @@ try {
     await lab('vrrp', String(PORT), 'n3');
     const vip = await lab('vip');
     const flow = stream(vip);
+    // n3's members, and a watch on the others' lists until none names them.
+    const lostIps = await Promise.all((await containersOf('n3', 'members')).map((id) => overlayIp('n3', id)));
+    const others = (await runningIps()).filter((ip) => !lostIps.includes(ip));
+    const watching = lostIps.length ? onNode('n1', ['exec', PROBE, 'timeout', '90', 'bash', '-c', UNTIL_GONE, 'until-gone', lostIps.join(','), ...others]).then(Number, () => NaN) : Promise.resolve(NaN);
     await sleep(3_000);
     const lostAt = Date.now();
     // The holder is watched while `lose` runs (it takes a while on a busy host).
@@ -372,6 +396,8 @@ try {
     await losing;
     await sleep(5_000);
     await flow.stop();
+    const goneMs = (await watching) - lostAt;
+    const exact = await untilExact(MEMBERS, 180_000).then(() => Date.now() - lostAt, () => NaN);
     // Every request that ended after the loss: those in flight at the loss too.
     const ended = flow.results.filter((r) => r.at >= lostAt);
     const failed = ended.filter((r) => !r.ok).length;
@@ -384,11 +410,13 @@ try {
     }
     const failedSent = ended.filter((r) => !r.ok).map((r) => r.sent - lostAt);
     const spread = failedSent.length ? `, sent from ${fmt(Math.min(...failedSent))} to ${fmt(Math.max(...failedSent))} ms after the loss` : '';
-    say(`node lost: \`lose n3\` took ${ms(lostMs)}; VIP n3 → ${holder} seen ${ms(movedMs)} after the loss; no answer for ${ms(silence)} at most; ${failed} of ${ended.length} requests ending after the loss failed${spread}`);
+    say(`node lost: \`lose n3\` took ${ms(lostMs)}; VIP n3 → ${holder} seen ${ms(movedMs)} after the loss; no answer for ${ms(silence)} at most; ${failed} of ${ended.length} requests ending after the loss failed${spread}; n3's members (${lostIps.join(', ')}) gone from every list ${ms(goneMs)} after the loss, every list exact with replacements ${ms(exact)}`);
     if (holder === 'n3' || holder === 'none') throw new Error(`the VIP did not move within 30 s (${holder})`);
     row('node lost (n3, VIP holder): no answer through the VIP', [silence]);
     rows.push([`node lost: requests failed (new connection every ${GAP_MS} ms, ${TIMEOUT_MS} ms each)`, `${failed} of ${ended.length}`, '-', '-', 1]);
     row('node lost: VIP seen on another node', [movedMs]);
+    row("node lost: its members gone from every other member's list", [goneMs]);
+    row('node lost: replacements in, every list exact', [exact]);
   });
 } finally {
   try {
