@@ -371,16 +371,20 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   const replaced = await untilExact(6, 90_000);
   t.notOk(replaced.ips.includes(victimIp), `Swarm replaced it and every list is exact again (${replaced.ms} ms)`);
 
-  // fleet add --stack returns once Swarm runs the 9 and every member on every node serves
-  // the list of the 9: read at once when it returns, nothing is left to wait for.
-  let began9 = Date.now();
-  const added = await fleetOnN1('add', '--stack', STACK, '--count', '3');
-  t.equal(added.code, 0, `fleet add --stack ${STACK} --count 3: exit 0 after ${Date.now() - began9} ms${added.code ? `: ${added.stderr.trim()}` : ''}`);
-  t.equal((added.stdout.match(/^added /gm) ?? []).length, 3, `it names the 3 members it added: ${added.stdout.trim().split('\n').pop()}`);
-  const at9 = await runningIps();
-  const lists9 = await listsOf(at9);
-  t.equal(at9.length, 9, 'as it returns, Swarm runs 9 members');
-  t.same(at9.filter((ip) => lists9.get(ip)?.join() !== at9.join()), [], 'and every one of them already lists exactly the 9');
+  // fleet add --stack and fleet remove --stack return once Swarm runs the count asked and
+  // every member on every node serves their list: read at once when they return.
+  const scaleWithFleet = async (verb: 'add' | 'remove', count: number, expected: number): Promise<void> => {
+    const began = Date.now();
+    const result = await fleetOnN1(verb, '--stack', STACK, '--count', String(count));
+    t.equal(result.code, 0, `fleet ${verb} --stack ${STACK} --count ${count}: exit 0 after ${Date.now() - began} ms${result.code ? `: ${result.stderr.trim()}` : ''}`);
+    const said = verb === 'add' ? 'added' : 'removed';
+    t.equal((result.stdout.match(new RegExp(`^${said} `, 'gm')) ?? []).length, count, `it names the ${count} members it ${said}: ${result.stdout.trim().split('\n').pop()}`);
+    const ips = await runningIps();
+    const lists = await listsOf(ips);
+    t.equal(ips.length, expected, `as it returns, Swarm runs ${expected} members`);
+    t.same(ips.filter((ip) => lists.get(ip)?.join() !== ips.join()), [], `and every one of them already lists exactly the ${expected}`);
+  };
+  await scaleWithFleet('add', 3, 9);
   const status9 = JSON.parse((await stackStatus('--json')).stdout) as { list?: { generation: number; members: number }; nodes: { members: { state: string; list?: number | null }[] }[] };
   const held9 = status9.nodes.flatMap((n) => n.members.filter((m) => m.state === 'running').map((m) => m.list));
   t.equal(status9.list?.members, 9, `fleet status --stack names the list owed: generation ${status9.list?.generation} of 9`);
@@ -392,14 +396,7 @@ t.test('the stack on a three-node Swarm: exact lists, a death, a scale, a node l
   await onNode('n1', ['service', 'scale', '--detach', `${STACK}_members=12`]);
   const up = await untilExact(12, 120_000);
   t.equal(up.ips.length, 12, `docker service scale to 12: every member lists exactly the 12 (${up.ms} ms)`);
-  began9 = Date.now();
-  const removed = await fleetOnN1('remove', '--stack', STACK, '--count', '6');
-  t.equal(removed.code, 0, `fleet remove --stack ${STACK} --count 6: exit 0 after ${Date.now() - began9} ms${removed.code ? `: ${removed.stderr.trim()}` : ''}`);
-  t.equal((removed.stdout.match(/^removed /gm) ?? []).length, 6, `it names the 6 members it removed: ${removed.stdout.trim().split('\n').pop()}`);
-  const at6 = await runningIps();
-  const lists6 = await listsOf(at6);
-  t.equal(at6.length, 6, 'as it returns, Swarm runs 6 members');
-  t.same(at6.filter((ip) => lists6.get(ip)?.join() !== at6.join()), [], 'and every one of them already lists exactly the 6');
+  await scaleWithFleet('remove', 6, 6);
 
   // A balancer killed (n2's), then an agent (n2's): clients of n1's balancer see nothing of
   // either. With n2's balancer gone, a member killed on n3 still leaves every list (the other
