@@ -22,7 +22,7 @@ t.test('multi-line validation reports fold into one line', async (t) => {
 // after an unknown flag), nothing on stdout, exit 2. Nothing here reaches a daemon.
 t.test('a bad command line is told by its kind, in one line', async (t) => {
   const cases: [string, string[], RegExp][] = [
-    ['an unknown flag', ['add', '--bogus'], /^Error: unknown flag: --bogus\nUsage:\n {2}fleet add \[--count #0\] \[--name #0\]\n\nRun "fleet add --help" for more\.\n$/],
+    ['an unknown flag', ['add', '--bogus'], /^Error: unknown flag: --bogus\nUsage:\n {2}fleet add \[--count #0\] \[--name #0\] \[--stack #0\]\n\nRun "fleet add --help" for more\.\n$/],
     ['a switch given a value', ['status', '--json=1'], /^Error: unknown flag: --json\nUsage:\n {2}fleet status/],
     ['a flag without its value', ['add', '--count'], /^Error: flag needs an argument: --count\n$/],
     ['a flag whose value is another flag', ['add', '--count', '--name', 'x'], /^Error: flag needs an argument: --count\n$/],
