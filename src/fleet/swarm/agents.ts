@@ -40,6 +40,7 @@ class AgentLink {
   private stream: { stop(): void; closed: Promise<void> } | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private failures = 0;
+  private reading = false;
 
   constructor(
     readonly address: string,
@@ -79,12 +80,17 @@ class AgentLink {
     this.retryTimer.unref();
   }
 
-  private async status(): Promise<void> {
+  /** What the agent's members hold now (GET /status); one read at a time. */
+  async status(): Promise<void> {
+    if (this.reading || !this.connected) return;
+    this.reading = true;
     try {
       const answer = await getStatus(this.target);
       if (answer.status === 200 && 'members' in answer.body) this.links.sink.holdings(this.address, answer.body.members, answer.body.generation);
     } catch (error) {
       this.links.log.debug('agent.status_failed', { agent: this.address, error: messageOf(error) });
+    } finally {
+      this.reading = false;
     }
   }
 
@@ -187,6 +193,15 @@ export class AgentLinks {
 
   flush(): void {
     for (const link of this.links.values()) void link.push();
+  }
+
+  /**
+   * Asks every agent what its members hold. The answers to pushes say it too, but a push
+   * answered `partial` (a member slow to take the list, or stopping) is not sent again, so
+   * while a member of the current list is not known to hold it, the source asks this way.
+   */
+  reread(): void {
+    for (const link of this.links.values()) void link.status();
   }
 
   pushed(agent: string, list: ListBody, outcome: string, held: number): void {

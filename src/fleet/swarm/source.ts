@@ -34,7 +34,7 @@ export interface StackSourceConfig {
 export interface StackSourceParts {
   tasks: { tasks(service: string): Promise<SwarmTask[]> };
   members: MemberSet;
-  agents: { publish(list: { generation: number; ips: string[] }): void; flush(): void; refresh(): Promise<void> };
+  agents: { publish(list: { generation: number; ips: string[] }): void; flush(): void; refresh(): Promise<void>; reread(): void };
   /** An immediate health check of a member about to enter rotation. */
   check(id: string): Promise<boolean>;
   timers?: Timers;
@@ -50,8 +50,8 @@ export class StackSource {
   private floor = 0;
   /** ip → the generation of the first list that named it. */
   private readonly firstListed = new Map<string, number>();
-  /** agent → (ip → generation held). */
-  private readonly held = new Map<string, Map<string, number | null>>();
+  /** agent → (ip → the member's container and the generation it holds). */
+  private readonly held = new Map<string, Map<string, { id: string; generation: number | null }>>();
   private readonly draining = new Set<string>();
   private timer: unknown;
   private failures = 0;
@@ -102,7 +102,7 @@ export class StackSource {
   generationHeld(ip: string): number | null {
     let best: number | null = null;
     for (const agent of this.held.values()) {
-      const g = agent.get(ip);
+      const g = agent.get(ip)?.generation;
       if (typeof g === 'number') best = Math.max(best ?? 0, g);
     }
     return best;
@@ -127,8 +127,20 @@ export class StackSource {
     this.replan();
   }
 
+  /**
+   * What an agent says its members hold. A member never goes back to an older list, so an
+   * answer older than one already heard (a /status read that crossed a push's answer) lowers
+   * nothing for the same container; a member the answer leaves out is no longer the agent's.
+   */
   holdings(agent: string, members: MemberHolding[]): void {
-    this.held.set(agent, new Map(members.map((m) => [m.ip, m.generation])));
+    const before = this.held.get(agent);
+    const now = new Map<string, { id: string; generation: number | null }>();
+    for (const m of members) {
+      const known = before?.get(m.ip);
+      const generation = known?.id === m.id && known.generation !== null ? Math.max(known.generation, m.generation ?? 0) : m.generation;
+      now.set(m.ip, { id: m.id, generation });
+    }
+    this.held.set(agent, now);
     this.admit();
   }
 
@@ -177,6 +189,9 @@ export class StackSource {
       this.polling = false;
     }
     this.parts.agents.flush();
+    // A member of the current list not known to hold it: ask the agents (pushes answered
+    // `partial` are not sent again, and their answer is all the source would otherwise hear).
+    if (this.current?.members.some((m) => !this.inSync(m.id))) this.parts.agents.reread();
     if (this.stopped) return;
     if (this.again) {
       this.again = false;
@@ -229,7 +244,7 @@ export class StackSource {
   /** Members that hold a list naming them may enter rotation, after one check of their own. */
   private admit(): void {
     const all = new Map<string, number | null>();
-    for (const agent of this.held.values()) for (const [ip, g] of agent) all.set(ip, Math.max(all.get(ip) ?? 0, g ?? 0));
+    for (const agent of this.held.values()) for (const [ip, { generation }] of agent) all.set(ip, Math.max(all.get(ip) ?? 0, generation ?? 0));
     const ready = new Set(holdingOwnList(this.firstListed, all));
     for (const m of this.current?.members ?? []) {
       const member = this.parts.members.get(m.id);

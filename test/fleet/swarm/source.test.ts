@@ -27,6 +27,7 @@ function setup(t: { teardown(fn: () => unknown): void }, answers: (SwarmTask[] |
   clock.enter();
   t.teardown(() => clock.exit());
   let calls = 0;
+  let rereads = 0;
   const published: { generation: number; ips: string[] }[] = [];
   const members = new MemberSet({ rise: 1, fall: 1 }, () => undefined, () => clock.now());
   const source = new StackSource(
@@ -38,14 +39,14 @@ function setup(t: { teardown(fn: () => unknown): void }, answers: (SwarmTask[] |
         },
       },
       members,
-      agents: { publish: (list) => published.push(list), flush: () => undefined, refresh: () => Promise.resolve() },
+      agents: { publish: (list) => published.push(list), flush: () => undefined, refresh: () => Promise.resolve(), reread: () => void rereads++ },
       check: () => Promise.resolve(true),
     },
     { service: 'web_members', network: NET, port: 8080, periodMs: 1_000, maxBackoffMs: 10_000, drainTimeoutMs: 5_000 },
     new Logger({ level: 'ERROR', stream: new PassThrough() }),
   );
   t.teardown(() => source.stop());
-  return { clock, members, source, published, calls: () => calls };
+  return { clock, members, source, published, calls: () => calls, rereads: () => rereads };
 }
 
 const ids = (members: MemberSet): string[] => members.list().filter((m) => m.state !== 'draining').map((m) => m.id).sort();
@@ -137,4 +138,28 @@ t.test("the generation a member holds: the highest any agent reported, null when
   t.ok(source.inSync('c1'), 'the current one');
   source.lost('10.0.9.1');
   t.equal(source.generationHeld('10.0.1.1'), 10 * 1024 - 5, 'an agent gone takes its account with it');
+});
+
+t.test("an older account of the same container lowers nothing; a new container's account stands as told", async (t) => {
+  const { source } = setup(t, [[task(1)]]);
+  await source.start();
+  source.holdings('10.0.9.1', [{ id: 'c1', ip: '10.0.1.1', generation: 10 * 1024 }]);
+  source.holdings('10.0.9.1', [{ id: 'c1', ip: '10.0.1.1', generation: 9 * 1024 }]);
+  t.equal(source.generationHeld('10.0.1.1'), 10 * 1024, 'a /status read that crossed a later push answer: the higher stays');
+  source.holdings('10.0.9.1', [{ id: 'c1', ip: '10.0.1.1', generation: null }]);
+  t.equal(source.generationHeld('10.0.1.1'), 10 * 1024, 'nor does an answer that knows of none (its session reopened): its file stays');
+  source.holdings('10.0.9.1', [{ id: 'c7', ip: '10.0.1.1', generation: 9 * 1024 }]);
+  t.equal(source.generationHeld('10.0.1.1'), 9 * 1024, 'another container at that address: as told');
+  source.holdings('10.0.9.1', []);
+  t.equal(source.generationHeld('10.0.1.1'), null, 'a member the answer leaves out is no longer the agent\'s');
+});
+
+t.test('while a member of the list is not known to hold it, every read asks the agents what their members hold', async (t) => {
+  const { clock, source, rereads } = setup(t, [[task(1)]]);
+  await source.start();
+  t.equal(rereads(), 1, 'after the first read: nobody holds the list yet');
+  source.holdings('10.0.9.1', [{ id: 'c1', ip: '10.0.1.1', generation: 10 * 1024 }]);
+  clock.advance(1_000);
+  await turns();
+  t.equal(rereads(), 1, 'in sync: no more questions');
 });
