@@ -30,6 +30,8 @@ export class MemberProxy {
 
   constructor(
     private readonly connectTimeoutMs: number,
+    /** Requests one member gets at once (the gate's limit): as many idle connections are kept. */
+    private readonly memberConnections: number,
     log: Logger,
     /** Whether the client's connection stays open after this answer. */
     keepAlive: (res: http.ServerResponse) => boolean,
@@ -82,7 +84,7 @@ export class MemberProxy {
     const pool = tunnel ? this.tunnelAgents : this.agents;
     let agent = pool.get(member.id);
     if (!agent) {
-      agent = new MemberAgent({ connectTimeoutMs: this.connectTimeoutMs, keepAlive: !tunnel });
+      agent = new MemberAgent({ connectTimeoutMs: this.connectTimeoutMs, keepAlive: !tunnel, maxIdle: this.memberConnections });
       pool.set(member.id, agent);
     }
     return agent;

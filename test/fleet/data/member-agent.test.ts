@@ -29,7 +29,7 @@ t.test('a connection made in time is used, however late the loop turns', async (
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.teardown(() => server.close());
   const { port } = server.address() as net.AddressInfo;
-  const agent = new MemberAgent({ connectTimeoutMs: 50, keepAlive: false });
+  const agent = new MemberAgent({ connectTimeoutMs: 50, keepAlive: false, maxIdle: 64 });
   t.teardown(() => agent.destroy());
   const answer = get(agent, port);
   // The connection completes within microseconds; the loop next turns 200 ms later, when the
@@ -47,7 +47,36 @@ t.test('a connection that is never made is timed out', async (t) => {
   const fillers = Array.from({ length: 4 }, () => net.connect(port, '127.0.0.1').on('error', () => {}));
   t.teardown(() => fillers.forEach((s) => s.destroy()));
   await new Promise((resolve) => setTimeout(resolve, 200));
-  const agent = new MemberAgent({ connectTimeoutMs: 300, keepAlive: false });
+  const agent = new MemberAgent({ connectTimeoutMs: 300, keepAlive: false, maxIdle: 64 });
   t.teardown(() => agent.destroy());
   t.equal(await get(agent, port), 'FLEET_CONNECT_TIMEOUT');
+});
+
+t.test('a burst frees its connections at once: up to maxIdle of them are kept and used again', async (t) => {
+  let connections = 0;
+  const server = http.createServer((_, res) => res.end('ok'));
+  server.on('connection', () => connections++);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  t.teardown(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+  const { port } = server.address() as net.AddressInfo;
+  const burst = async (agent: MemberAgent): Promise<void> => {
+    const answers = await Promise.all(Array.from({ length: 150 }, () => get(agent, port)));
+    t.ok(answers.every((a) => a === 'status 200'));
+  };
+  const cases: [number, number][] = [
+    [200, 150],
+    [64, 150 + 150 - 64],
+  ];
+  for (const [maxIdle, expected] of cases) {
+    connections = 0;
+    const agent = new MemberAgent({ connectTimeoutMs: 1_000, keepAlive: true, maxIdle });
+    await burst(agent);
+    await new Promise((resolve) => setImmediate(resolve));
+    await burst(agent);
+    agent.destroy();
+    t.equal(connections, expected, `maxIdle ${maxIdle}: two bursts of 150 open ${expected} connections`);
+  }
 });
