@@ -12,6 +12,8 @@ export const DEFAULT_ADMIN_HOST = '127.0.0.1';
 export const DEFAULT_REPLICAS = 3;
 /** A change is one line per member on its session (docs/capacity.md has what each member costs). */
 export const MAX_REPLICAS = 250;
+/** How long each question of `fleet status|add|remove --stack` to a Swarm manager may take. */
+export const MANAGER_TIMEOUT_MS = 10_000;
 export const DEFAULT_HEALTH_INTERVAL_MS = 2_000;
 export const DEFAULT_HEALTH_TIMEOUT_MS = 1_000;
 export const DEFAULT_RISE = 2;

@@ -3,14 +3,13 @@
 // replicas asked, and every member on every node serves the list of exactly those, as the
 // stack's balancer on that manager's node tells it. Prints the members added or removed.
 import { setTimeout as sleep } from 'node:timers/promises';
+import { MANAGER_TIMEOUT_MS } from '../config.js';
 import { FleetError, messageOf } from '../errors.js';
 import { loadDaemon } from '../load-daemon.js';
 import { type BalancerView, type Settling, localBalancer, settling, targetReplicas } from '../swarm/scale.js';
 import { observeTasks, type SwarmMember } from '../swarm/tasks.js';
 import type { FleetContext } from './context.js';
 
-/** How long each question to the manager may take. */
-const MANAGER_TIMEOUT_MS = 10_000;
 /** How long a change may take to settle: Swarm starts a task, its health check passes, its agent pushes the list. */
 export const STACK_SETTLE_MS = 300_000;
 const POLL_MS = 500;
@@ -27,8 +26,7 @@ export async function scaleStack(stack: string, delta: number, context: FleetCon
     throw new FleetError('FLEET_NO_BALANCER', `no balancer of stack "${stack}" runs on the node ${manager.address} names: point DOCKER_HOST at an edge manager (node label fleet.edge=true) whose balancer runs`);
   }
   const before = observeTasks(await manager.tasks(service), service, network).members;
-  let replicas = 0;
-  await manager.scale(service, (from) => (replicas = targetReplicas(stack, from, delta)));
+  const replicas = await manager.scale(service, (from) => targetReplicas(stack, from, delta));
   const deadline = Date.now() + (context.controlTimeoutMs ?? STACK_SETTLE_MS);
   let state: Settling | undefined;
   let problem = '';

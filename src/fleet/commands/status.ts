@@ -1,4 +1,5 @@
 import { Command, Option } from 'clipanion';
+import { MANAGER_TIMEOUT_MS } from '../config.js';
 import { call } from '../control/socket/client.js';
 import { loadDaemon } from '../load-daemon.js';
 import { localBalancer } from '../swarm/scale.js';
@@ -7,8 +8,6 @@ import type { FleetContext } from './context.js';
 import { nameOption, stackOption } from './options.js';
 import { stackTable, statusTable } from './format.js';
 
-/** How long each question to the manager may take. */
-const MANAGER_TIMEOUT_MS = 10_000;
 
 export class StatusCommand extends Command<FleetContext> {
   static override paths = [['status']];

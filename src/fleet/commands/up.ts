@@ -50,8 +50,6 @@ import { UpProgress } from './up-progress.js';
 import { DEFAULT_AGENT_PORT, DEFAULT_SECRET_FILE, readSecret } from './agent.js';
 import { decimalOption, integerOption, isCidr, memoryOption, nameOption, stackOption } from './options.js';
 
-/** A Docker stack's name, as `docker stack deploy` takes it. */
-
 export class UpCommand extends Command {
   static override paths = [['up']];
 

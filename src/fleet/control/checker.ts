@@ -7,6 +7,7 @@
 import http from 'node:http';
 import pLimit from 'p-limit';
 import { HEALTH_CONCURRENCY } from '../config.js';
+import { UNREACHABLE, codedError } from '../data/member-agent.js';
 import type { MemberSet } from './members.js';
 
 export interface CheckOptions {
@@ -17,9 +18,6 @@ export interface CheckOptions {
 
 /** A check's outcome: a 2xx in time; anything else once connected; no connection at all. */
 export type ProbeResult = 'up' | 'down' | 'unreachable';
-
-/** Connection failures that say the member cannot be reached, as the balancer counts them (data/balancer.ts). */
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'FLEET_CONNECT_TIMEOUT']);
 
 /** One check: `up` for a 2xx answer within the timeout. */
 export function probe(ip: string, port: number, path: string, timeoutMs: number): Promise<ProbeResult> {
@@ -33,7 +31,7 @@ export function probe(ip: string, port: number, path: string, timeoutMs: number)
     req.on('timeout', () =>
       setImmediate(() => {
         const connecting = !req.socket || req.socket.connecting;
-        req.destroy(Object.assign(new Error('timeout'), { code: connecting ? 'FLEET_CONNECT_TIMEOUT' : 'FLEET_HEALTH_TIMEOUT' }));
+        req.destroy(codedError(connecting ? 'FLEET_CONNECT_TIMEOUT' : 'FLEET_HEALTH_TIMEOUT', 'timeout'));
       }),
     );
     req.on('error', (error: NodeJS.ErrnoException) => resolve(UNREACHABLE.has(error.code ?? '') ? 'unreachable' : 'down'));

@@ -19,7 +19,7 @@ import { TrustedProxies, forwardedHeaders } from './forwarded.js';
 import { connectionTokens, requestHeaders } from './headers.js';
 import { Gate } from './gate.js';
 import { Shedder } from './shed.js';
-import { codedError } from './member-agent.js';
+import { UNREACHABLE, codedError } from './member-agent.js';
 import { MemberProxy } from './proxy.js';
 import type { RequestObserver } from './request-stats.js';
 import type { RequestDone } from './request-done.js';
@@ -59,10 +59,9 @@ export interface BalancerOptions {
 /** The kernel caps it at net.core.somaxconn. */
 const LISTEN_BACKLOG = 4_096;
 
-// The request never reached the member: safe to send again, whatever its method.
-const NEVER_SENT = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'FLEET_CONNECT_TIMEOUT', 'FLEET_QUEUE_TIMEOUT']);
-// ...and of those, the ones that say the member is unreachable (a full queue says it is busy).
-const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'FLEET_CONNECT_TIMEOUT']);
+// The request never reached the member: safe to send again, whatever its method. Of those,
+// UNREACHABLE (member-agent.ts) say the member cannot be reached; a full queue says it is busy.
+const NEVER_SENT = new Set([...UNREACHABLE, 'FLEET_QUEUE_TIMEOUT']);
 // Sent, failed before an answer: sent again only when the method is safe (RFC 9110 §9.2.1).
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 const noop = (): void => undefined;

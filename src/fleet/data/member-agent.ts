@@ -22,6 +22,9 @@ export interface MemberAgentOptions {
   maxIdle: number;
 }
 
+/** Connection failures that say a member cannot be reached: the balancer's and the health checks' alike. */
+export const UNREACHABLE = new Set(['ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'FLEET_CONNECT_TIMEOUT']);
+
 export function codedError(code: string, message: string): NodeJS.ErrnoException {
   return Object.assign(new Error(message), { code });
 }

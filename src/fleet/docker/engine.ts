@@ -386,7 +386,6 @@ export class Engine {
   }
 }
 
-// Docker multiplexes stdout and stderr on a non-TTY exec: 8-byte frame headers.
 /** Runs `cmd` in a container: its stdout and stderr together, and its exit code. */
 export async function execOutput(api: Docker, id: string, cmd: string[]): Promise<{ output: string; code: number | null }> {
   const exec = await api.getContainer(id).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true });
@@ -400,6 +399,7 @@ export async function execOutput(api: Docker, id: string, cmd: string[]): Promis
   return { output, code: (await exec.inspect()).ExitCode };
 }
 
+// Docker multiplexes stdout and stderr on a non-TTY exec: 8-byte frame headers.
 function demux(buffer: Buffer): string {
   let out = '';
   let offset = 0;

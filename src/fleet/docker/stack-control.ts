@@ -25,7 +25,7 @@ export class StackControl extends SwarmTasks {
     return info.Swarm.NodeID;
   }
 
-  /** Sets a replicated service's replicas; returns the count it had. */
+  /** Sets a replicated service's replicas to `replicas(the count it has)`; returns the count set. */
   async scale(service: string, replicas: (from: number) => number): Promise<number> {
     for (let attempt = 1; ; attempt++) {
       let inspected: { Version?: { Index?: number }; Spec?: { Mode?: { Replicated?: { Replicas?: number } } } };
@@ -40,7 +40,7 @@ export class StackControl extends SwarmTasks {
       const to = replicas(from);
       try {
         await this.api.getService(service).update({ _query: { version: inspected.Version?.Index ?? 0 }, _body: { ...spec, Mode: { Replicated: { Replicas: to } } } });
-        return from;
+        return to;
       } catch (error) {
         // "update out of sequence": another client changed the service since it was read.
         if (attempt < UPDATE_TRIES && /out of sequence/i.test(messageOf(error))) continue;

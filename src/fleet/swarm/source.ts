@@ -191,7 +191,8 @@ export class StackSource {
     this.parts.agents.flush();
     // A member of the current list not known to hold it: ask the agents (pushes answered
     // `partial` are not sent again, and their answer is all the source would otherwise hear).
-    if (this.current?.members.some((m) => !this.inSync(m.id))) this.parts.agents.reread();
+    const current = this.current;
+    if (current?.members.some((m) => (this.generationHeld(m.ip) ?? 0) < current.generation)) this.parts.agents.reread();
     if (this.stopped) return;
     if (this.again) {
       this.again = false;
