@@ -113,7 +113,8 @@ export class Balancer {
     this.gate = new Gate({ active: options.upstream.memberConnections, waiting: options.upstream.queueSize, timeoutMs: options.upstream.queueTimeoutMs });
     this.shedder = new Shedder(options.upstream.queueTimeoutMs);
     this.admission = new Admission(options.client.maxConnections, log);
-    this.proxy = new MemberProxy(options.upstream.connectTimeoutMs, options.upstream.memberConnections, log, (res) => (res as http.ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive === true && !this.closing);
+    const keepAlive = (res: http.ServerResponse): boolean => (res as http.ServerResponse & { shouldKeepAlive?: boolean }).shouldKeepAlive === true && !this.closing;
+    this.proxy = new MemberProxy(options.upstream.connectTimeoutMs, options.upstream.memberConnections, log, keepAlive, options.client.idleTimeoutMs);
 
     this.server = http.createServer(serverOptions(options.client), (req, res) => this.onRequest(req, res));
     this.server.prependListener('connection', (socket: Socket) => {

@@ -7,6 +7,8 @@
 // - its `proxyReq` event comes only once a socket is assigned, and never for a request
 //   with `Expect`: the member agent hands over each request as it is created instead;
 // - it leaves the client waiting when a member dies mid-answer: the answer is cut too;
+// - its answers say `Connection: keep-alive` without the `Keep-Alive: timeout=N` hint Node
+//   adds to its own: the hint is added here;
 // - an upstream error goes to the per-request callback; the 'error' listener is a safety
 //   net, so no error is ever unhandled (which would end the process).
 import type http from 'node:http';
@@ -35,6 +37,8 @@ export class MemberProxy {
     log: Logger,
     /** Whether the client's connection stays open after this answer. */
     keepAlive: (res: http.ServerResponse) => boolean,
+    /** How long the balancer keeps an idle client connection (--idle-timeout). */
+    idleTimeoutMs: number,
   ) {
     this.proxy = httpProxy.createProxyServer({ xfwd: false, preserveHeaderKeyCase: true });
     const passes = (this.proxy as unknown as { webPasses: { name: string }[] }).webPasses;
@@ -43,7 +47,13 @@ export class MemberProxy {
     this.proxy.on('error', (error) => log.warn('proxy.error', { error: error.message }));
     this.proxy.on('proxyRes', (proxyRes, _req, res) => {
       stripResponseHeaders(proxyRes.headers);
-      proxyRes.headers.connection = keepAlive(res) ? 'keep-alive' : 'close';
+      if (keepAlive(res)) {
+        proxyRes.headers.connection = 'keep-alive';
+        // As Node's own answers say it: a client that honours the hint (Node's agent, undici)
+        // retires the connection before the balancer closes it, instead of sending a request
+        // into a connection that is closing, which it sees as 'socket hang up'.
+        proxyRes.headers['keep-alive'] = `timeout=${Math.floor(idleTimeoutMs / 1000)}`;
+      } else proxyRes.headers.connection = 'close';
       proxyRes.on('close', () => {
         if (!proxyRes.complete) res.destroy();
       });
