@@ -22,7 +22,9 @@ export function setUpCluster(script: string = workerScript()): void {
   // No terminal input for workers; their logs go where the primary's go.
   // FLEET_WORKER_NODE_ARGS is for benchmarking only (`--cpu-prof --cpu-prof-dir=DIR`:
   // Node refuses --cpu-prof in NODE_OPTIONS).
-  const execArgv = [...process.execArgv, ...(process.env.FLEET_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
+  // http-proxy parses every request's target with url.parse(): Node's one-time warning about
+  // it would be a bare line among the workers' log lines (and break a JSON log).
+  const execArgv = [...process.execArgv, '--disable-warning=DEP0169', ...(process.env.FLEET_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? [])];
   cluster.setupPrimary({ exec: script, execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
 }
 

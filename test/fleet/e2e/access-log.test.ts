@@ -51,5 +51,21 @@ for (const format of ['text', 'json'] as const) {
       }
     }
     t.equal(members.size, 2, 'both members appear');
+    if (format === 'json') {
+      // stdout's one line aside, the daemon's output is log records, its workers' too: no bare
+      // line from Node (http-proxy's url.parse() once drew a deprecation warning per worker).
+      const bare = daemon
+        .logs()
+        .split('\n')
+        .filter((line) => line && !line.startsWith('fleet "'))
+        .filter((line) => {
+          try {
+            return typeof JSON.parse(line) !== 'object';
+          } catch {
+            return true;
+          }
+        });
+      t.same(bare.slice(0, 3), [], 'every line of the log is a JSON record');
+    }
   });
 }
