@@ -157,6 +157,11 @@ export const DEFAULT_WORKERS = Math.max(2, availableCpus());
 export const MAX_WORKERS = 64;
 /** A worker that has not reported for this long has its event loop stuck: it is replaced. */
 export const WORKER_HANG_MS = 3_000;
+/**
+ * Listeners each balancer worker adds on the balancer's socket: libuv accepts one connection
+ * per listener per turn of the event loop, which 2000 busy clients stretch to up to a second.
+ */
+export const EXTRA_ACCEPTORS = 8;
 /** On shutdown, the workers' requests in flight may take this long before the members go. */
 export const WORKER_STOP_MS = 5_000;
 /** A bug nobody caught: the primary stops in order for at most this long, then exits with BUG_EXIT_CODE (a worker exits with it too). */

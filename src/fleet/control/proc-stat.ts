@@ -1,6 +1,7 @@
-// What the kernel says about a process (Linux /proc/<pid>/stat): whether it is stopped, and
-// the CPU time it has used. The worker pool's watchdog tells a hung worker (stopped, or
-// running without reaching its timers) from one that is only starved of CPU.
+// What the kernel says about a process (Linux /proc/<pid>/stat and /io): whether it is
+// stopped, the CPU time it has used and the read and write calls it has made. The worker
+// pool's watchdog tells a hung worker (stopped, or spinning without reaching its timers) from
+// one that is only starved of CPU or working through a long turn of its loop.
 import fs from 'node:fs';
 
 export interface ProcStat {
@@ -8,6 +9,8 @@ export interface ProcStat {
   state: string;
   /** User and system CPU time used, in ms. */
   cpuMs: number;
+  /** read and write system calls made (sockets too: syscr + syscw), where /proc/<pid>/io can be read. */
+  ioCalls?: number;
 }
 
 /** Clock ticks per second for utime and stime: USER_HZ, 100 on every Linux architecture Node runs on. */
@@ -21,7 +24,23 @@ export function procStat(pid: number): ProcStat | undefined {
   } catch {
     return undefined;
   }
-  return parseProcStat(text);
+  const stat = parseProcStat(text);
+  if (!stat) return undefined;
+  try {
+    const ioCalls = parseIoCalls(fs.readFileSync(`/proc/${pid}/io`, 'latin1'));
+    if (ioCalls !== undefined) stat.ioCalls = ioCalls;
+  } catch {
+    // Not readable here (another user's process, a kernel without it): CPU alone decides.
+  }
+  return stat;
+}
+
+/** syscr + syscw of a /proc/<pid>/io text; undefined when either is missing. */
+export function parseIoCalls(text: string): number | undefined {
+  const read = /^syscr:\s*(\d+)$/m.exec(text);
+  const write = /^syscw:\s*(\d+)$/m.exec(text);
+  if (!read || !write) return undefined;
+  return Number(read[1]) + Number(write[1]);
 }
 
 export function parseProcStat(text: string): ProcStat | undefined {

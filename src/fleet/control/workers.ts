@@ -9,6 +9,7 @@ import type { Logger } from '../../log.js';
 import { type ProcStat, procStat } from './proc-stat.js';
 import { FleetError } from '../errors.js';
 import { listenError } from '../listen-error.js';
+import { EXTRA_ACCEPTORS } from '../config.js';
 import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
 import type { RequestFigures } from '../data/request-stats.js';
 import type { MemberSet } from './members.js';
@@ -44,6 +45,8 @@ interface Live {
   lastBeat: number;
   /** CPU time the worker had used when it was first found silent (see checkBeats). */
   silentCpuMs: number | undefined;
+  /** Read and write calls it had made then. */
+  silentIoCalls: number | undefined;
   requests: number;
   inflight: number;
   connections: number;
@@ -54,16 +57,27 @@ interface Live {
 
 /** A new worker must be serving within this. */
 const START_TIMEOUT_MS = 15_000;
-/** A silent worker that uses this much more CPU without beating is spinning, not starved. */
+/** A silent worker that uses this much more CPU without beating is spinning, not starved... */
 const HANG_CPU_MS = 1_000;
+/**
+ * ...unless it made this many read and write calls meanwhile: then it is working through one
+ * long turn of its event loop (thousands of busy clients on a host short of CPU), and killing
+ * it would cut every connection it holds. A spin in JavaScript makes none.
+ */
+const HANG_IO_CALLS = 100;
 /** Silent this long, a worker is replaced whatever /proc says. */
 const HANG_SILENCE_MS = 30_000;
 
-/** A worker silent for `silentMs` (at least the hang limit): hung, or only starved of CPU? */
-export function isHung(silentMs: number, stat: ProcStat | undefined, burnedCpuMs: number | undefined): boolean {
+/**
+ * A worker silent for `silentMs` (at least the hang limit): hung, or only starved of CPU or
+ * overloaded? `burnedCpuMs` and `ioCalls` are what it used and made since it was first found
+ * silent (undefined where /proc does not say).
+ */
+export function isHung(silentMs: number, stat: ProcStat | undefined, burnedCpuMs: number | undefined, ioCalls?: number): boolean {
   if (!stat) return true;
   if (stat.state === 'T' || stat.state === 't') return true;
-  return (burnedCpuMs ?? 0) >= HANG_CPU_MS || silentMs >= HANG_SILENCE_MS;
+  if (silentMs >= HANG_SILENCE_MS) return true;
+  return (burnedCpuMs ?? 0) >= HANG_CPU_MS && (ioCalls ?? 0) < HANG_IO_CALLS;
 }
 
 export class WorkerPool {
@@ -146,16 +160,17 @@ export class WorkerPool {
     });
     // Nobody may wait on it (a replacement): its failure is handled where it happens.
     listening.catch(() => undefined);
-    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), silentCpuMs: undefined, requests: 0, inflight: 0, connections: 0, listening, hung: false };
+    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), silentCpuMs: undefined, silentIoCalls: undefined, requests: 0, inflight: 0, connections: 0, listening, hung: false };
     this.live.set(worker, live);
     const key = this.key(worker);
     const timer = setTimeout(() => failed(new FleetError('FLEET_WORKER_FAILED', `balancer worker ${slot.index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
-    worker.on('message', (message: unknown) => {
+    worker.on('message', (message: unknown, handle: unknown) => {
       if (!isFromWorker(message)) {
         this.log.warn('worker.bad_message', { slot: slot.index, message: JSON.stringify(message).slice(0, 200) });
         return;
       }
-      this.onMessage(live, message, listened, failed, timer);
+      if (message.t === 'share') this.shareBack(worker, handle);
+      else this.onMessage(live, message, listened, failed, timer);
     });
     worker.on('exit', (code, signal) => {
       clearTimeout(timer);
@@ -193,6 +208,7 @@ export class WorkerPool {
       case 'beat': {
         live.lastBeat = Date.now();
         live.silentCpuMs = undefined;
+        live.silentIoCalls = undefined;
         live.requests = message.requests;
         live.connections = message.connections;
         live.inflight = Object.values(message.inflight).reduce((a, b) => a + b, 0);
@@ -260,9 +276,10 @@ export class WorkerPool {
   }
 
   // A worker that stops beating has its event loop stuck: it serves nobody, so it goes. Silence
-  // alone is not proof on a host short of CPU, where a worker that makes progress may still go
-  // seconds without reaching its timers: a silent worker is hung when it is stopped, or when
-  // it burns CPU (HANG_CPU_MS more) without beating. Where there is no /proc, silence decides.
+  // alone is not proof on a host short of CPU, or under thousands of busy clients, where a
+  // worker that makes progress may still go seconds without reaching its timers: a silent
+  // worker is hung when it is stopped, or when it burns CPU (HANG_CPU_MS more) without beating
+  // and without reading or writing (HANG_IO_CALLS). Where there is no /proc, silence decides.
   private checkBeats(): void {
     const now = Date.now();
     const silent = [...this.live.values()].filter((live) => live.state === 'serving' && now - live.lastBeat >= this.options.hangMs);
@@ -275,11 +292,14 @@ export class WorkerPool {
         const pid = live.worker.process.pid ?? 0;
         const stat = procStat(pid);
         live.silentCpuMs ??= stat?.cpuMs;
+        live.silentIoCalls ??= stat?.ioCalls;
         const burnedMs = stat && live.silentCpuMs !== undefined ? stat.cpuMs - live.silentCpuMs : undefined;
-        if (!isHung(silentMs, stat, burnedMs)) continue;
-        this.log.error('worker.hung', { slot: live.slot.index, pid, silentMs, state: stat?.state, cpuMs: burnedMs });
+        const ioCalls = stat?.ioCalls !== undefined && live.silentIoCalls !== undefined ? stat.ioCalls - live.silentIoCalls : undefined;
+        if (!isHung(silentMs, stat, burnedMs, ioCalls)) continue;
+        this.log.error('worker.hung', { slot: live.slot.index, pid, silentMs, state: stat?.state, cpuMs: burnedMs, ioCalls });
         live.lastBeat = Date.now();
         live.silentCpuMs = undefined;
+        live.silentIoCalls = undefined;
         live.hung = true;
         live.worker.process.kill('SIGKILL');
       }
@@ -298,6 +318,30 @@ export class WorkerPool {
         this.send(live.worker, { t: 'rotation', snapshot });
       }
     });
+  }
+
+  /**
+   * Sends a worker's listening socket back to it EXTRA_ACCEPTORS times: each copy is a new
+   * descriptor of the same socket, on which the worker accepts too (Balancer.acceptAlso).
+   * This process never listens on it: its own copy is closed once every copy is sent.
+   */
+  private shareBack(worker: Worker, handle: unknown): void {
+    const native = handle as { close?: () => void } | undefined;
+    if (!native || typeof native.close !== 'function') return;
+    let left = EXTRA_ACCEPTORS;
+    const sent = (): void => {
+      if (--left === 0) native.close?.();
+    };
+    for (let i = 0; i < EXTRA_ACCEPTORS; i++) {
+      if (!worker.isConnected()) {
+        sent();
+        continue;
+      }
+      worker.send({ t: 'acceptor' } satisfies ToWorker, native as never, (error: Error | null) => {
+        if (error) this.log.debug('worker.send_failed', { pid: worker.process.pid, error });
+        sent();
+      });
+    }
   }
 
   private send(worker: Worker, message: ToWorker): void {

@@ -96,6 +96,8 @@ export class Balancer {
   private readonly gate: Gate<Exchange>;
   private readonly shedder: Shedder;
   private closing = false;
+  /** More listeners on the balancer's socket (acceptAlso). */
+  private readonly acceptors: net.Server[] = [];
   /** Requests and connections the balancer turned away itself, by code (not the members' failures). */
   readonly turnedAway = new Map<AnswerCode, number>();
   /** Requests received since it started. */
@@ -181,21 +183,41 @@ export class Balancer {
         resolve();
       }, timeoutMs);
       // net's close, not http's: http's would also close idle kept-alive connections at once.
-      net.Server.prototype.close.call(this.server, () => {
+      void this.stopAccepting((done) => net.Server.prototype.close.call(this.server, done)).then(() => {
         clearTimeout(timer);
         resolve();
       });
     });
   }
 
+  /**
+   * Accepts for this balancer on `handle` too: another descriptor of the socket it listens on
+   * (sent over IPC, so a dup). libuv accepts one connection per listener per turn of the
+   * event loop, and a turn under thousands of busy clients takes up to a second; each copy
+   * is one more accept per turn, so new clients do not wait behind the busy ones.
+   */
+  acceptAlso(handle: object): void {
+    const acceptor = net.createServer({ noDelay: true });
+    acceptor.on('connection', (socket: Socket) => this.server.emit('connection', socket));
+    acceptor.on('error', (error) => this.log.error('balancer.error', { error: error.message }));
+    acceptor.listen(handle, LISTEN_BACKLOG);
+    this.acceptors.push(acceptor);
+  }
+
   /** Stops accepting, lets requests in flight finish, then drops idle connections. */
   close(): Promise<void> {
     this.closing = true;
     this.shedder.stop();
-    return new Promise((resolve) => {
-      this.server.close(() => resolve());
-      this.server.closeIdleConnections();
-    });
+    const closed = this.stopAccepting((done) => this.server.close(done));
+    this.server.closeIdleConnections();
+    return closed;
+  }
+
+  /** Closes every listener; resolves once none has a connection left (each counts its own). */
+  private stopAccepting(closeServer: (done: () => void) => void): Promise<void> {
+    const closing = this.acceptors.splice(0).map((acceptor) => new Promise<void>((resolve) => acceptor.close(() => resolve())));
+    closing.push(new Promise<void>((resolve) => closeServer(() => resolve())));
+    return Promise.all(closing).then(() => undefined);
   }
 
   /**

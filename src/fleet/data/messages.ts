@@ -22,7 +22,9 @@ export type ToWorker =
   /** The members to balance over, as of `snapshot.version`. */
   | { t: 'rotation'; snapshot: RotationSnapshot }
   /** Stop accepting, finish what is in flight, exit (a rolling restart or shutdown). */
-  | { t: 'retire' };
+  | { t: 'retire' }
+  /** Sent with a copy of the worker's listening socket: accept on it too (EXTRA_ACCEPTORS). */
+  | { t: 'acceptor' };
 
 export interface Beat {
   t: 'beat';
@@ -40,6 +42,8 @@ export type FromWorker =
   /** Listening for messages: the primary answers with the current rotation. */
   | { t: 'ready' }
   | { t: 'listening' }
+  /** Sent with the worker's listening socket: the primary sends it back as EXTRA_ACCEPTORS copies. */
+  | { t: 'share' }
   | { t: 'listen-failed'; code: string; message: string }
   /** Sent every BEAT_MS and at once after a snapshot or a drained member: proof of life and load. */
   | Beat
@@ -60,12 +64,13 @@ const isMemberFigures = t.isObject({
   sum: isCount,
 });
 
-const isToWorkerMessage = t.isOneOf([t.isObject({ t: t.isLiteral('rotation'), snapshot: isSnapshot }), t.isObject({ t: t.isLiteral('retire') })], { exclusive: true });
+const isToWorkerMessage = t.isOneOf([t.isObject({ t: t.isLiteral('rotation'), snapshot: isSnapshot }), t.isObject({ t: t.isLiteral('retire') }), t.isObject({ t: t.isLiteral('acceptor') })], { exclusive: true });
 
 const isFromWorkerMessage = t.isOneOf(
   [
     t.isObject({ t: t.isLiteral('ready') }),
     t.isObject({ t: t.isLiteral('listening') }),
+    t.isObject({ t: t.isLiteral('share') }),
     t.isObject({ t: t.isLiteral('listen-failed'), code: t.isString(), message: t.isString() }),
     t.isObject({ t: t.isLiteral('beat'), version: t.isNumber(), inflight: t.isRecord(t.isNumber()), requests: t.isNumber(), connections: t.isNumber() }),
     t.isObject({ t: t.isLiteral('failure'), id: t.isString(), unreachable: t.isBoolean() }),

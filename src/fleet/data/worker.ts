@@ -65,7 +65,7 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
   let retiring = false;
   let firstRotation: () => void = () => {};
   const rotated = new Promise<void>((resolve) => (firstRotation = resolve));
-  process.on('message', (message: unknown) => {
+  process.on('message', (message: unknown, handle: unknown) => {
     if (!isToWorker(message)) {
       log.warn('worker.bad_message', { message: JSON.stringify(message).slice(0, 200) });
       return;
@@ -77,6 +77,11 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
       if (gone) for (const id of message.snapshot.down) balancer.abandon(id);
       firstRotation();
       beat();
+    } else if (message.t === 'acceptor') {
+      const listener = handle as { close?: () => void } | undefined;
+      if (!listener || typeof listener.close !== 'function') return;
+      if (retiring) listener.close();
+      else balancer.acceptAlso(listener);
     } else if (!retiring) {
       retiring = true;
       log.info('worker.retiring', { connections: balancer.connections });
@@ -100,5 +105,8 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
     return;
   }
   send({ t: 'listening' });
+  // Copies of the listening socket come back from the primary (see Balancer.acceptAlso).
+  const listener = (balancer.server as unknown as { _handle?: object })._handle;
+  if (listener && process.connected) process.send?.({ t: 'share' } satisfies FromWorker, listener as never);
   setInterval(beat, BEAT_MS).unref();
 }

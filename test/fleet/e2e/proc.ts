@@ -28,3 +28,39 @@ export async function coreShare(pid: number, ms: number): Promise<number> {
   await sleep(ms);
   return (cpuSeconds(pid) - before) / (ms / 1000);
 }
+
+/** Inodes of the sockets listening on TCP `port` (IPv4 and IPv6), from /proc/net. */
+function listeningInodes(port: number): Set<string> {
+  const inodes = new Set<string>();
+  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = fs.readFileSync(table, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      // local_address is HEXIP:HEXPORT; state 0A is LISTEN; the inode is the tenth field.
+      if (fields.length > 9 && fields[1].endsWith(`:${hexPort}`) && fields[3] === '0A') inodes.add(fields[9]);
+    }
+  }
+  return inodes;
+}
+
+/** How many of `pid`'s descriptors are the socket listening on TCP `port`. */
+export function listeningDescriptors(pid: number, port: number): number {
+  const inodes = listeningInodes(port);
+  let count = 0;
+  for (const fd of fs.readdirSync(`/proc/${pid}/fd`)) {
+    try {
+      const target = fs.readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+      if (inode && inodes.has(inode)) count++;
+    } catch {
+      // Closed meanwhile.
+    }
+  }
+  return count;
+}

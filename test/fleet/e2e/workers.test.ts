@@ -3,6 +3,8 @@
 // rolling restart fails no request; a primary killed and started again adopts its members
 // and serves again.
 import t from 'tap';
+import { EXTRA_ACCEPTORS } from '../../../src/fleet/config.js';
+import { listeningDescriptors } from './proc.js';
 import { type Answer, converged, fleet, get, inspectMembers, requireEngine, startDaemon, steadyLoad, until, up } from './harness.js';
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -30,6 +32,11 @@ t.test('two workers under load', async (t) => {
     rows.every((w) => w.state === 'serving' && w.pid !== d.child.pid),
     'each in a process of its own',
   );
+  t.same(
+    rows.map((w) => listeningDescriptors(w.pid, d.port)),
+    [1 + EXTRA_ACCEPTORS, 1 + EXTRA_ACCEPTORS],
+    `each accepts on the balancer's socket through ${1 + EXTRA_ACCEPTORS} descriptors (libuv accepts one connection per descriptor per turn)`,
+  );
 
   t.test('a rolling restart fails no request', async (t) => {
     const before = new Set((await workers(d.name)).map((w) => w.pid));
@@ -47,6 +54,11 @@ t.test('two workers under load', async (t) => {
     t.ok(
       after.every((w) => !before.has(w.pid)),
       'both are new processes',
+    );
+    t.same(
+      after.map((w) => listeningDescriptors(w.pid, d.port)),
+      [1 + EXTRA_ACCEPTORS, 1 + EXTRA_ACCEPTORS],
+      'and accept through as many descriptors',
     );
   });
 

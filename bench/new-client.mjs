@@ -1,0 +1,139 @@
+// New-client benchmark: how long a client that opens a fresh connection waits for its answer
+// while thousands of busy keep-alive clients hammer the balancer, build against build.
+//
+// Each run starts a fleet (BENCH_MEMBERS members) with one build, runs h2load --h1 with
+// BENCH_BUSY connections for BENCH_DURATION seconds, and from 1 s in opens a new connection
+// every 100 ms (Connection: close, 10 s timeout) until 1 s before h2load stops. Meanwhile the
+// balancer's accept queue (Recv-Q of its listening socket, `ss -ltn`) is sampled every
+// 100 ms. Builds are interleaved for BENCH_ROUNDS rounds; the report gives, per build, the
+// medians over the rounds of each run's p50, p90 and max wait, the requests over 3 s, those
+// never answered (an error or the 10 s timeout) and the deepest accept queue seen.
+//
+// Environment:
+//   BENCH_FLEETS    label=path,... builds (bin/fleet launchers), e.g.
+//                   before=../base/bin/fleet,after=bin/fleet (default: this one)
+//   BENCH_BUSY (2000), BENCH_DURATION (10), BENCH_MEMBERS (2), BENCH_ROUNDS (3),
+//   H2LOAD (h2load), FLEET_IMAGE
+import { execFile } from 'node:child_process';
+import http from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cleanup, down, freePort, installSignalHandlers, makeSide, up } from './lib/fleet.mjs';
+import { fmt, median, percentile, table } from './lib/stats.mjs';
+
+const list = (value, fallback) => (value || fallback).split(',').filter(Boolean);
+const FLEETS = list(process.env.BENCH_FLEETS, `fleet=${process.env.FLEET_BIN ?? ''}`).map((entry) => {
+  const [label, bin] = entry.split('=');
+  return { label, side: makeSide({ label, bin: bin || undefined }) };
+});
+const BUSY = Number(process.env.BENCH_BUSY ?? 2000);
+const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);
+const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const H2LOAD = process.env.H2LOAD ?? 'h2load';
+const SLOW_MS = 3_000;
+const TIMEOUT_MS = 10_000;
+
+const log = (msg) => process.stderr.write(`[new-client ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+
+function run(cmd, args, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`${cmd} ${args.join(' ')}: ${error.message} ${stderr}`));
+      else resolve(stdout);
+    });
+  });
+}
+
+/** One request on a new connection: its wait in ms, or undefined when it was never answered. */
+function probe(port) {
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, agent: false, timeout: TIMEOUT_MS }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(performance.now() - started));
+      res.on('error', () => resolve(undefined));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', () => resolve(undefined));
+  });
+}
+
+/** The deepest accept queue of the socket listening on `port`, sampled until `stop()`. */
+function sampleQueue(port) {
+  let deepest = 0;
+  let running = true;
+  const done = (async () => {
+    while (running) {
+      const out = await run('ss', ['-ltnH', `sport = :${port}`], 5_000).catch(() => '');
+      for (const line of out.split('\n')) {
+        const queued = Number(line.trim().split(/\s+/)[1]);
+        if (queued > deepest) deepest = queued;
+      }
+      await sleep(100);
+    }
+  })();
+  return async () => {
+    running = false;
+    await done;
+    return deepest;
+  };
+}
+
+async function once({ label, side }, round) {
+  const port = await freePort();
+  const name = `bench-${process.pid}-nc-${label.slice(0, 8)}-${round}`;
+  await up({ name, replicas: MEMBERS, port, side, extra: ['--no-admin'] });
+  try {
+    const stopSampling = sampleQueue(port);
+    const busy = run(H2LOAD, ['--h1', '-c', String(BUSY), '-D', String(DURATION_S), `http://127.0.0.1:${port}/`], (DURATION_S + 60) * 1000);
+    await sleep(1_000);
+    const probes = [];
+    const until = performance.now() + (DURATION_S - 2) * 1000;
+    while (performance.now() < until) {
+      probes.push(probe(port));
+      await sleep(100);
+    }
+    const waits = await Promise.all(probes);
+    const h2 = await busy;
+    const deepest = await stopSampling();
+    const answered = waits.filter((ms) => ms !== undefined);
+    const busyRequests = Number(/requests: (\d+) total/.exec(h2)?.[1] ?? 0);
+    return {
+      p50: percentile(answered, 50),
+      p90: percentile(answered, 90),
+      max: Math.max(...answered),
+      slow: answered.filter((ms) => ms > SLOW_MS).length,
+      unanswered: waits.length - answered.length,
+      probes: waits.length,
+      deepest,
+      busyRequests,
+    };
+  } finally {
+    await down(name);
+  }
+}
+
+installSignalHandlers();
+try {
+  const results = new Map(FLEETS.map((f) => [f.label, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const fleet of FLEETS) {
+      const r = await once(fleet, round);
+      results.get(fleet.label).push(r);
+      log(`round ${round} ${fleet.label}: p50 ${fmt(r.p50)} ms, p90 ${fmt(r.p90)} ms, max ${fmt(r.max)} ms, over 3 s ${r.slow}/${r.probes}, unanswered ${r.unanswered}, accept queue up to ${r.deepest}, busy requests ${r.busyRequests}`);
+    }
+  }
+  console.log(`\nA new connection every 100 ms under h2load --h1 -c ${BUSY} (${DURATION_S} s), ${MEMBERS} members; medians over ${ROUNDS} rounds, builds interleaved`);
+  console.log(
+    table(
+      ['build', 'p50 ms', 'p90 ms', 'max ms', `over ${SLOW_MS / 1000} s`, 'unanswered', 'accept queue', 'busy requests'],
+      FLEETS.map(({ label }) => {
+        const rs = results.get(label);
+        const m = (key) => median(rs.map((r) => r[key]));
+        return [label, fmt(m('p50')), fmt(m('p90')), fmt(m('max')), `${fmt(m('slow'))} of ${fmt(m('probes'))}`, fmt(m('unanswered')), fmt(m('deepest')), fmt(m('busyRequests'))];
+      }),
+    ),
+  );
+} finally {
+  await cleanup();
+}
