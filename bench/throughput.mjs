@@ -35,7 +35,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { listMembers, sortIps } from './lib/docker.mjs';
 import { TICK_MS, cgroupCpu, hostTicks, ticksOf } from './lib/cpu.mjs';
 import { cleanup, down, freePort, installSignalHandlers, makeSide, onCleanup, status, up, IMAGE } from './lib/fleet.mjs';
-import { MEMBER_PORT, closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
+import { closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
+import { HAPROXY, startHaproxy } from './lib/haproxy.mjs';
 import { processes } from './lib/proc.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 
@@ -48,7 +49,6 @@ const THREADS = Number(process.env.BENCH_THREADS || 2);
 const LOADS = list(process.env.BENCH_CONNECTIONS, '64,256').map(Number);
 const WORKERS = list(process.env.BENCH_WORKERS, '1,2').map(Number);
 const PHASES = list(process.env.BENCH_ACCESS_LOG, 'on,off');
-const HAPROXY = process.env.HAPROXY || '/usr/sbin/haproxy';
 const WRK = process.env.WRK || 'wrk';
 const FLEETS = list(process.env.BENCH_FLEETS, `fleet=${process.env.FLEET_BIN ?? ''}`).map((entry) => {
   const [label, bin] = entry.split('=');
@@ -142,54 +142,6 @@ async function measure(side, connections, ids) {
   const after = reading(pids, ids);
   const per = (key) => ((after[key] - before[key]) * 1000) / r.total;
   return { ...r, balancerUs: per('balancerMs'), primaryUs: per('primaryMs'), membersUs: per('membersMs'), hostUs: per('hostMs'), processes: pids.length };
-}
-
-function haproxyConfig(port, ips, nbthread) {
-  return [
-    'global',
-    '  maxconn 4096',
-    `  nbthread ${nbthread}`,
-    'defaults',
-    '  mode http',
-    '  timeout connect 1s',
-    '  timeout client 30s',
-    '  timeout server 30s',
-    '  option forwardfor',
-    'frontend fe',
-    `  bind 127.0.0.1:${port}`,
-    '  default_backend members',
-    'backend members',
-    '  balance roundrobin',
-    '  option httpchk GET /healthz',
-    ...ips.map((ip, i) => `  server m${i + 1} ${ip}:${MEMBER_PORT} check inter 2s fall 3 rise 2`),
-    '',
-  ].join('\n');
-}
-
-async function startHaproxy(dir, label, ips, nbthread) {
-  const port = await freePort();
-  const cfg = path.join(dir, `${label}.cfg`);
-  fs.writeFileSync(cfg, haproxyConfig(port, ips, nbthread));
-  await run(HAPROXY, ['-c', '-q', '-f', cfg], 10_000);
-  const child = spawn(HAPROXY, ['-db', '-f', cfg], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => (stderr += d));
-  let exited = false;
-  child.on('close', () => (exited = true));
-  onCleanup(async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    for (let i = 0; i < 50 && !exited; i++) await sleep(100);
-    if (!exited) child.kill('SIGKILL');
-  });
-  const url = `http://127.0.0.1:${port}/`;
-  for (let i = 0; i < 100; i++) {
-    if (exited) throw new Error(`haproxy exited: ${stderr.trim()}`);
-    const ok = await get(url, { timeoutMs: 500 }).then((r) => r.status === 200, () => false);
-    if (ok) return { url, pid: child.pid };
-    await sleep(100);
-  }
-  throw new Error(`haproxy on ${url} did not answer 200 within 10 s: ${stderr.trim()}`);
 }
 
 /** Every side must answer 200 with exactly the members' list before it is measured. */
