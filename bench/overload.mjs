@@ -12,7 +12,8 @@
 // door"): those are counted apart, as answered but not served.
 //
 // Environment:
-//   BENCH_CONNECTIONS (1000,4000), BENCH_DURATION (10s), BENCH_ROUNDS (3), BENCH_MEMBERS (2),
+//   BENCH_CONNECTIONS (1000,4000), BENCH_DURATION (10s), BENCH_WARMUP (3s, each side once, at
+//   the smallest load, not counted), BENCH_ROUNDS (3), BENCH_MEMBERS (2),
 //   BENCH_THREADS (2), WRK (wrk), HAPROXY (/usr/sbin/haproxy), FLEET_BIN, FLEET_IMAGE
 import { execFile } from 'node:child_process';
 import fs from 'node:fs';
@@ -26,6 +27,7 @@ import { fmt, median, table } from './lib/stats.mjs';
 const list = (value, fallback) => (value || fallback).split(',').filter(Boolean);
 const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, '1000,4000').map(Number);
 const DURATION = process.env.BENCH_DURATION || '10s';
+const WARMUP = process.env.BENCH_WARMUP || '3s';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MEMBERS = Number(process.env.BENCH_MEMBERS ?? 2);
 const THREADS = Number(process.env.BENCH_THREADS ?? 2);
@@ -62,8 +64,8 @@ done = function(summary, latency, requests)
 end
 `;
 
-async function wrk(url, connections, script) {
-  const out = await run(WRK, [`-t${THREADS}`, `-c${connections}`, `-d${DURATION}`, '--timeout', `${TIMEOUT_S}s`, '-s', script, url], 180_000);
+async function wrk(url, connections, script, duration = DURATION) {
+  const out = await run(WRK, [`-t${THREADS}`, `-c${connections}`, `-d${duration}`, '--timeout', `${TIMEOUT_S}s`, '-s', script, url], 180_000);
   const line = out.split('\n').find((l) => l.startsWith('FIGURES '));
   if (!line) throw new Error(`wrk printed no figures:\n${out}`);
   const f = JSON.parse(line.slice('FIGURES '.length));
@@ -98,6 +100,8 @@ try {
     { label: `fleet (${workers} workers)`, url: `http://127.0.0.1:${port}/` },
     { label: `HAProxy (nbthread ${workers})`, url: haproxy.url },
   ];
+  // A fresh daemon's workers run cold (JIT, pools): each side gets a run that is not counted.
+  for (const side of sides) await wrk(side.url, Math.min(...CONNECTIONS), script, WARMUP);
   const results = new Map();
   for (let round = 1; round <= ROUNDS; round++) {
     for (const connections of CONNECTIONS) {
