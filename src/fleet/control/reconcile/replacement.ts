@@ -99,7 +99,7 @@ export interface Decision {
   state: ReplacementState;
   /** The attempt number of each replacement to start now. */
   start: number[];
-  /** Fresh starts (not replacements): as many as the gap beyond what is owed. */
+  /** Fresh starts (not replacements): as many as the gap beyond what is owed; none while the engine errs. */
   fresh: number;
   /** Replacements held back now (backoff, rate or systemic). */
   held: number;
@@ -135,5 +135,10 @@ export function decide(state: ReplacementState, now: number, gap: number, desire
     wakeAt = tokens > 0 ? due : Math.max(due, refilledAt + config.refillMs);
   }
   const next = { ...state, owed: waiting, tokens, refilledAt, failures: recent(state.failures, now, config), engineErrors: recent(state.engineErrors, now, config) };
-  return { state: next, start, fresh: Math.max(0, Math.min(gap - owed.length, room - start.length)), held: waiting.length, suspended, wakeAt };
+  // An engine that errs (dockerd stopping, its socket gone) may still run what it is asked
+  // over a connection it keeps, and drop it as it goes: fresh starts wait with the
+  // replacements until it is calm. One that is only slow, or members that fail, do not hold
+  // them back (`up` on a slow engine, `fleet add` while members crash).
+  const fresh = suspended === 'engine-errors' ? 0 : Math.max(0, Math.min(gap - owed.length, room - start.length));
+  return { state: next, start, fresh, held: waiting.length, suspended, wakeAt };
 }

@@ -142,6 +142,22 @@ t.test('systemic failure: when and why replacing stops, and that it resumes', as
   t.equal(systemic(slow, 6_000, 3, config), undefined, 'a fast list again ends it');
 });
 
+t.test('while the engine errs, fresh starts wait too; a slow engine or failing members hold only replacements', async (t) => {
+  let erring = initialState(config, 0);
+  for (const at of [0, 100, 200]) erring = engineAnswered(erring, at, false, config);
+  const during = decide(erring, 300, 4, 4, config);
+  t.same([during.suspended, during.start, during.fresh], ['engine-errors', [], 0], 'dockerd erring: nothing starts');
+  erring = engineAnswered(during.state, 1_000, true, config, 20);
+  t.same(decide(erring, 6_000, 4, 4, config).fresh, 4, 'five seconds of good answers: the gap starts');
+
+  const slow = engineAnswered(initialState(config, 0), 0, true, config, 8_000);
+  t.same([decide(slow, 100, 4, 4, config).suspended, decide(slow, 100, 4, 4, config).fresh], ['engine-slow', 4], 'a slow engine still gets the fresh starts (up on it converges)');
+  let failing = initialState(config, 0);
+  for (let i = 0; i < 5; i++) failing = failed(failing, i, 0, config);
+  const added = decide(failing, 10, 7, 3, config);
+  t.same([added.suspended, added.start, added.fresh], ['failures', [], 2], 'members failing together: replacements held, an added member starts');
+});
+
 t.test('the starts in flight bound both kinds: replacements first, the rest wait their turn', async (t) => {
   let state = initialState(config, 0);
   state = failed(state, 0, 0, config);
