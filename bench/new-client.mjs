@@ -18,7 +18,6 @@
 //   BENCH_OTHERS   haproxy,nginx: the other sides (none: empty); the first build's members
 //   BENCH_BUSY (2000), BENCH_DURATION (10), BENCH_MEMBERS (2), BENCH_ROUNDS (3),
 //   H2LOAD (h2load), HAPROXY (/usr/sbin/haproxy), FLEET_IMAGE
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
@@ -29,6 +28,7 @@ import { cleanup, down, freePort, installSignalHandlers, makeSide, onCleanup, st
 import { startHaproxy } from './lib/haproxy.mjs';
 import { MEMBER_PORT } from './lib/http.mjs';
 import { fmt, median, percentile, table } from './lib/stats.mjs';
+import { run } from './lib/run.mjs';
 
 const list = (value, fallback) => (value || fallback).split(',').filter(Boolean);
 const FLEETS = list(process.env.BENCH_FLEETS, `fleet=${process.env.FLEET_BIN ?? ''}`).map((entry) => {
@@ -46,15 +46,6 @@ const SLOW_MS = 3_000;
 const TIMEOUT_MS = 10_000;
 
 const log = (msg) => process.stderr.write(`[new-client ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function run(cmd, args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${cmd} ${args.join(' ')}: ${error.message} ${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 /** One request on a new connection: its wait in ms, or undefined when it was never answered. */
 function probe(host, port) {

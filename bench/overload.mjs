@@ -15,7 +15,6 @@
 //   BENCH_CONNECTIONS (1000,4000), BENCH_DURATION (10s), BENCH_WARMUP (3s, each side once, at
 //   the smallest load, not counted), BENCH_ROUNDS (3), BENCH_MEMBERS (2),
 //   BENCH_THREADS (2), WRK (wrk), HAPROXY (/usr/sbin/haproxy), FLEET_BIN, FLEET_IMAGE
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,6 +22,7 @@ import { runningIps } from './lib/docker.mjs';
 import { cleanup, freePort, installSignalHandlers, onCleanup, status, up } from './lib/fleet.mjs';
 import { haproxyVersion, startHaproxy } from './lib/haproxy.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
+import { run } from './lib/run.mjs';
 
 const list = (value, fallback) => (value || fallback).split(',').filter(Boolean);
 const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, '1000,4000').map(Number);
@@ -36,15 +36,6 @@ const SLOW_US = 2_000_000;
 const TIMEOUT_S = 10;
 
 const log = (msg) => process.stderr.write(`[overload ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function run(cmd, args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${cmd} ${args.join(' ')}: ${error.message} ${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 // The share of requests over 2 s, from wrk's histogram: the largest p whose percentile is at
 // most 2 s, found by bisection (the histogram's own API walks it once per percentile, which

@@ -26,7 +26,7 @@
 //   BENCH_WARMUP (3s), HAPROXY (/usr/sbin/haproxy), WRK (wrk), BENCH_JSON (raw samples),
 //   FLEET_IMAGE, FLEET_LOG_LEVEL; FLEET_WORKER_NODE_ARGS reaches the daemons' workers
 //   (`--cpu-prof --cpu-prof-dir=DIR` profiles them).
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -39,6 +39,7 @@ import { closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
 import { HAPROXY, startHaproxy } from './lib/haproxy.mjs';
 import { processes } from './lib/proc.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
+import { run } from './lib/run.mjs';
 
 const list = (value, fallback) => (value || fallback).split(',').map((v) => v.trim()).filter(Boolean);
 const MEMBERS = Number(process.env.BENCH_MEMBERS || 3);
@@ -56,15 +57,6 @@ const FLEETS = list(process.env.BENCH_FLEETS, `fleet=${process.env.FLEET_BIN ?? 
 });
 
 const log = (msg) => process.stderr.write(`[throughput ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-
-function run(cmd, args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs, maxBuffer: 4 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${cmd} ${args.join(' ')}: ${error.message} ${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 /** The member image with `access_log off`, tagged for this run and removed at cleanup. */
 async function accessLogOffImage(base) {

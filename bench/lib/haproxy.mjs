@@ -1,23 +1,15 @@
 // HAProxy beside fleet, over the same members: Debian's /usr/sbin/haproxy (or HAPROXY), its
 // defaults plus health checks like the daemon's and X-Forwarded-For, round robin, `nbthread`
 // threads as the fleet has workers. Stopped by the benchmarks' cleanup.
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { freePort, onCleanup } from './fleet.mjs';
 import { MEMBER_PORT, get } from './http.mjs';
+import { run } from './run.mjs';
 
 export const HAPROXY = process.env.HAPROXY || '/usr/sbin/haproxy';
-
-function run(cmd, args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { timeout: timeoutMs }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`${cmd} ${args.join(' ')}: ${error.message} ${stderr}`));
-      else resolve(stdout);
-    });
-  });
-}
 
 export function haproxyConfig(port, ips, nbthread, maxconn = 4096) {
   return [
