@@ -8,7 +8,6 @@ import type { FleetContext } from './context.js';
 import { nameOption, stackOption } from './options.js';
 import { stackTable, statusTable } from './format.js';
 
-
 export class StatusCommand extends Command<FleetContext> {
   static override paths = [['status']];
 

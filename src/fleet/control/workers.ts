@@ -10,7 +10,7 @@ import { type ProcStat, procStat } from './proc-stat.js';
 import { FleetError } from '../errors.js';
 import { listenError } from '../listen-error.js';
 import { EXTRA_ACCEPTORS } from '../config.js';
-import { BEAT_MS, type FromWorker, type ToWorker, type WorkerConfig, isFromWorker } from '../data/messages.js';
+import { BEAT_MS, type FromWorker, type Handle, type ToWorker, type WorkerConfig, isFromWorker, isHandle } from '../data/messages.js';
 import type { RequestFigures } from '../data/request-stats.js';
 import type { MemberSet } from './members.js';
 import type { WorkerStatus } from './types.js';
@@ -43,10 +43,8 @@ interface Live {
   worker: Worker;
   state: WorkerStatus['state'];
   lastBeat: number;
-  /** CPU time the worker had used when it was first found silent (see checkBeats). */
-  silentCpuMs: number | undefined;
-  /** Read and write calls it had made then. */
-  silentIoCalls: number | undefined;
+  /** What /proc said of the worker when it was first found silent (see checkBeats). */
+  silentStat: ProcStat | undefined;
   requests: number;
   inflight: number;
   connections: number;
@@ -160,7 +158,7 @@ export class WorkerPool {
     });
     // Nobody may wait on it (a replacement): its failure is handled where it happens.
     listening.catch(() => undefined);
-    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), silentCpuMs: undefined, silentIoCalls: undefined, requests: 0, inflight: 0, connections: 0, listening, hung: false };
+    const live: Live = { slot, worker, state: 'starting', lastBeat: Date.now(), silentStat: undefined, requests: 0, inflight: 0, connections: 0, listening, hung: false };
     this.live.set(worker, live);
     const key = this.key(worker);
     const timer = setTimeout(() => failed(new FleetError('FLEET_WORKER_FAILED', `balancer worker ${slot.index} did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
@@ -207,8 +205,7 @@ export class WorkerPool {
         break;
       case 'beat': {
         live.lastBeat = Date.now();
-        live.silentCpuMs = undefined;
-        live.silentIoCalls = undefined;
+        live.silentStat = undefined;
         live.requests = message.requests;
         live.connections = message.connections;
         live.inflight = Object.values(message.inflight).reduce((a, b) => a + b, 0);
@@ -291,15 +288,13 @@ export class WorkerPool {
         if (live.state !== 'serving' || silentMs < this.options.hangMs) continue;
         const pid = live.worker.process.pid ?? 0;
         const stat = procStat(pid);
-        live.silentCpuMs ??= stat?.cpuMs;
-        live.silentIoCalls ??= stat?.ioCalls;
-        const burnedMs = stat && live.silentCpuMs !== undefined ? stat.cpuMs - live.silentCpuMs : undefined;
-        const ioCalls = stat?.ioCalls !== undefined && live.silentIoCalls !== undefined ? stat.ioCalls - live.silentIoCalls : undefined;
+        const since = (live.silentStat ??= stat);
+        const burnedMs = stat && since ? stat.cpuMs - since.cpuMs : undefined;
+        const ioCalls = stat?.ioCalls !== undefined && since?.ioCalls !== undefined ? stat.ioCalls - since.ioCalls : undefined;
         if (!isHung(silentMs, stat, burnedMs, ioCalls)) continue;
         this.log.error('worker.hung', { slot: live.slot.index, pid, silentMs, state: stat?.state, cpuMs: burnedMs, ioCalls });
         live.lastBeat = Date.now();
-        live.silentCpuMs = undefined;
-        live.silentIoCalls = undefined;
+        live.silentStat = undefined;
         live.hung = true;
         live.worker.process.kill('SIGKILL');
       }
@@ -325,29 +320,21 @@ export class WorkerPool {
    * descriptor of the same socket, on which the worker accepts too (Balancer.acceptAlso).
    * This process never listens on it: its own copy is closed once every copy is sent.
    */
-  private shareBack(worker: Worker, handle: unknown): void {
-    const native = handle as { close?: () => void } | undefined;
-    if (!native || typeof native.close !== 'function') return;
+  private shareBack(worker: Worker, native: unknown): void {
+    if (!isHandle(native)) return;
     let left = EXTRA_ACCEPTORS;
     const sent = (): void => {
-      if (--left === 0) native.close?.();
+      if (--left === 0) native.close();
     };
-    for (let i = 0; i < EXTRA_ACCEPTORS; i++) {
-      if (!worker.isConnected()) {
-        sent();
-        continue;
-      }
-      worker.send({ t: 'acceptor' } satisfies ToWorker, native as never, (error: Error | null) => {
-        if (error) this.log.debug('worker.send_failed', { pid: worker.process.pid, error });
-        sent();
-      });
-    }
+    for (let i = 0; i < EXTRA_ACCEPTORS; i++) this.send(worker, { t: 'acceptor' }, native, sent);
   }
 
-  private send(worker: Worker, message: ToWorker): void {
-    if (!worker.isConnected()) return;
-    worker.send(message, (error: Error | null) => {
+  /** Sends a message (with a handle: a copy of that descriptor); `done` runs once it is sent, or not sent. */
+  private send(worker: Worker, message: ToWorker, handle?: Handle, done?: () => void): void {
+    if (!worker.isConnected()) return done?.();
+    worker.send(message, handle as never, (error: Error | null) => {
       if (error) this.log.debug('worker.send_failed', { pid: worker.process.pid, error });
+      done?.();
     });
   }
 

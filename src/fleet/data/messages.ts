@@ -79,6 +79,16 @@ const isFromWorkerMessage = t.isOneOf(
   { exclusive: true },
 );
 
+/** A socket handle that came with a message (the second argument of 'message'). */
+export interface Handle {
+  close(): void;
+}
+
+/** Whether what came with a message is a handle: a message may come without one, or with something else. */
+export function isHandle(value: unknown): value is Handle {
+  return typeof value === 'object' && value !== null && typeof (value as { close?: unknown }).close === 'function';
+}
+
 export function isToWorker(value: unknown): value is ToWorker {
   return isToWorkerMessage(value);
 }

@@ -10,7 +10,7 @@ import { pinoJson } from '../../log/pino-json.js';
 import { releaseHungUp, terminalFds } from '../hangup.js';
 import { accessLogDestination, accessLogger } from './access-log.js';
 import { Balancer } from './balancer.js';
-import { BEAT_MS, type FromWorker, type WorkerConfig, isToWorker } from './messages.js';
+import { BEAT_MS, type FromWorker, type WorkerConfig, isHandle, isToWorker } from './messages.js';
 import { RequestStats } from './request-stats.js';
 import { SnapshotRotation } from './rotation.js';
 
@@ -78,10 +78,9 @@ export async function runWorker(config: WorkerConfig, slot: string): Promise<voi
       firstRotation();
       beat();
     } else if (message.t === 'acceptor') {
-      const listener = handle as { close?: () => void } | undefined;
-      if (!listener || typeof listener.close !== 'function') return;
-      if (retiring) listener.close();
-      else balancer.acceptAlso(listener);
+      if (!isHandle(handle)) return;
+      if (retiring) handle.close();
+      else balancer.acceptAlso(handle);
     } else if (!retiring) {
       retiring = true;
       log.info('worker.retiring', { connections: balancer.connections });
