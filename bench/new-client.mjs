@@ -24,18 +24,14 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runningIps } from './lib/docker.mjs';
-import { cleanup, down, freePort, installSignalHandlers, makeSide, onCleanup, status, up } from './lib/fleet.mjs';
+import { cleanup, down, envList, fleetsFromEnv, freePort, installSignalHandlers, onCleanup, status, up } from './lib/fleet.mjs';
 import { startHaproxy } from './lib/haproxy.mjs';
 import { MEMBER_PORT } from './lib/http.mjs';
 import { fmt, median, percentile, table } from './lib/stats.mjs';
 import { run } from './lib/run.mjs';
 
-const list = (value, fallback) => (value || fallback).split(',').filter(Boolean);
-const FLEETS = list(process.env.BENCH_FLEETS, `fleet=${process.env.FLEET_BIN ?? ''}`).map((entry) => {
-  const [label, bin] = entry.split('=');
-  return { label, side: makeSide({ label, bin: bin || undefined }) };
-});
-const OTHERS = (process.env.BENCH_OTHERS ?? 'haproxy,nginx').split(',').filter((o) => o === 'haproxy' || o === 'nginx');
+const FLEETS = fleetsFromEnv();
+const OTHERS = envList(process.env.BENCH_OTHERS ?? 'haproxy,nginx', '').filter((o) => o === 'haproxy' || o === 'nginx');
 const SIDES = [...FLEETS.map((f) => ({ ...f, kind: 'fleet' })), ...OTHERS.map((kind) => ({ label: kind === 'nginx' ? 'nginx (one member)' : 'HAProxy', kind, side: FLEETS[0].side }))];
 const BUSY = Number(process.env.BENCH_BUSY ?? 2000);
 const DURATION_S = Number(process.env.BENCH_DURATION ?? 10);

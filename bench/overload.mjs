@@ -19,13 +19,12 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { runningIps } from './lib/docker.mjs';
-import { cleanup, freePort, installSignalHandlers, onCleanup, status, up } from './lib/fleet.mjs';
+import { cleanup, envList, freePort, installSignalHandlers, onCleanup, status, up } from './lib/fleet.mjs';
 import { haproxyVersion, startHaproxy } from './lib/haproxy.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 import { run } from './lib/run.mjs';
 
-const list = (value, fallback) => (value || fallback).split(',').filter(Boolean);
-const CONNECTIONS = list(process.env.BENCH_CONNECTIONS, '1000,4000').map(Number);
+const CONNECTIONS = envList(process.env.BENCH_CONNECTIONS, '1000,4000').map(Number);
 const DURATION = process.env.BENCH_DURATION || '10s';
 const WARMUP = process.env.BENCH_WARMUP || '3s';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);

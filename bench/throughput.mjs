@@ -34,27 +34,23 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { listMembers, sortIps } from './lib/docker.mjs';
 import { TICK_MS, cgroupCpu, hostTicks, ticksOf } from './lib/cpu.mjs';
-import { cleanup, down, freePort, installSignalHandlers, makeSide, onCleanup, status, up, IMAGE } from './lib/fleet.mjs';
+import { cleanup, down, envList, fleetsFromEnv, freePort, installSignalHandlers, onCleanup, status, up, IMAGE } from './lib/fleet.mjs';
 import { closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
 import { HAPROXY, startHaproxy } from './lib/haproxy.mjs';
 import { processes } from './lib/proc.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 import { run } from './lib/run.mjs';
 
-const list = (value, fallback) => (value || fallback).split(',').map((v) => v.trim()).filter(Boolean);
 const MEMBERS = Number(process.env.BENCH_MEMBERS || 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 3);
 const DURATION = process.env.BENCH_DURATION || '10s';
 const WARMUP = process.env.BENCH_WARMUP || '3s';
 const THREADS = Number(process.env.BENCH_THREADS || 2);
-const LOADS = list(process.env.BENCH_CONNECTIONS, '64,256').map(Number);
-const WORKERS = list(process.env.BENCH_WORKERS, '1,2').map(Number);
-const PHASES = list(process.env.BENCH_ACCESS_LOG, 'on,off');
+const LOADS = envList(process.env.BENCH_CONNECTIONS, '64,256').map(Number);
+const WORKERS = envList(process.env.BENCH_WORKERS, '1,2').map(Number);
+const PHASES = envList(process.env.BENCH_ACCESS_LOG, 'on,off');
 const WRK = process.env.WRK || 'wrk';
-const FLEETS = list(process.env.BENCH_FLEETS, `fleet=${process.env.FLEET_BIN ?? ''}`).map((entry) => {
-  const [label, bin] = entry.split('=');
-  return { label, side: makeSide({ label, bin: bin || undefined }) };
-});
+const FLEETS = fleetsFromEnv();
 
 const log = (msg) => process.stderr.write(`[throughput ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 

@@ -32,6 +32,19 @@ export function makeSide({ label = 'fleet', bin, image = IMAGE, memberPort = MEM
 
 export const DEFAULT_SIDE = makeSide();
 
+/** A comma-separated setting from the environment, `fallback` when unset or empty. */
+export function envList(value, fallback) {
+  return (value || fallback).split(',').map((v) => v.trim()).filter(Boolean);
+}
+
+/** The builds BENCH_FLEETS names (`label=path,...`; default: FLEET_BIN or bin/fleet, as `fleet`). */
+export function fleetsFromEnv() {
+  return envList(process.env.BENCH_FLEETS, `fleet=${process.env.FLEET_BIN ?? ''}`).map((entry) => {
+    const [label, bin] = entry.split('=');
+    return { label, side: makeSide({ label, bin: bin || undefined }) };
+  });
+}
+
 /** Runs one fleet command to completion; resolves { code, stdout, stderr, ms } (never rejects on exit code). */
 export function fleet(args, { timeoutMs = 180_000, side = DEFAULT_SIDE } = {}) {
   const [cmd, ...pre] = side.command;
