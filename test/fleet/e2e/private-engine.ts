@@ -5,7 +5,7 @@
 // no route of the host uses: 10.N.0.0/17 for networks, 10.N.255.1/24 for the bridge. Two of
 // dockerd's ways delete the host's docker0, which the shared engine needs: `--bridge=none`,
 // and a restart with an address pool and without --live-restore. So it always runs with
-// --live-restore; `outage()` kills the members while it is away instead.
+// --live-restore: the members it runs outlive an `outage()`.
 // The stand-in member image is copied into it. `throttle()` holds dockerd and containerd
 // to a share of one CPU with a cgroup v1 quota (a slow engine on purpose, issue 15), undone
 // by the function it returns and by `stop()`.
@@ -191,6 +191,9 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
         // The engine is going anyway.
       }
       await halt();
+      // Shims of containers the engine lost track of (one broken by an outage as it started)
+      // outlive it: end them.
+      await run('pkill', ['-KILL', '-f', '--', `-address ${path.join(root, 'exec', 'containerd')}`]).catch(() => undefined);
       // Mounts (overlay, netns) that dockerd leaves under its roots.
       await run('sh', ['-c', `grep -o " ${root}[^ ]*" /proc/mounts | sort -r | xargs -r -n1 umount -l`]).catch(() => undefined);
       await run('ip', ['link', 'del', bridge]).catch(() => undefined);

@@ -11,7 +11,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import os from 'node:os';
 import t from 'tap';
-import { REPLACE_BURST } from '../../../src/fleet/config.js';
 import { IMAGE, type Daemon, converged, fleet, fleetName, freePort, get, onPrivateEngine, registerCleanup, startDaemon, steadyLoad } from './harness.js';
 import type { Tap } from '../../support.js';
 import type { PrivateEngine } from './private-engine.js';
@@ -26,6 +25,8 @@ interface Counted {
   kill9: number;
   /** SIGKILLs at or after this time (ms since the epoch). */
   kill9Since(ms: number): number;
+  /** The same, each as `container-id time`, for a failure's account. */
+  killed9Since(ms: number): string[];
 }
 
 /**
@@ -35,7 +36,7 @@ interface Counted {
  * file's process alive until tap's timeout.
  */
 function followEvents(t: Tap): { stop(): Counted } {
-  type Event = { Action: string; timeNano?: number; Actor?: { Attributes?: Record<string, string> } };
+  type Event = { Action: string; timeNano?: number; Actor?: { ID?: string; Attributes?: Record<string, string> } };
   const events: Event[] = [];
   let stopped = false;
   let child: ChildProcess;
@@ -71,6 +72,10 @@ function followEvents(t: Tap): { stop(): Counted } {
         starts: events.filter((e) => e.Action === 'start').length,
         kill9: kills().length,
         kill9Since: (ms) => kills().filter((e) => (e.timeNano ?? 0) / 1e6 >= ms).length,
+        killed9Since: (ms) =>
+          kills()
+            .filter((e) => (e.timeNano ?? 0) / 1e6 >= ms)
+            .map((e) => `${(e.Actor?.ID ?? '?').slice(0, 12)} ${new Date((e.timeNano ?? 0) / 1e6).toISOString()}`),
       };
     },
   };
@@ -153,13 +158,18 @@ t.test('every core busy: up converges in about twice the engine alone under the 
 });
 
 t.test(
-  'the engine away for 8 s during up: up still converges, with no storm',
+  'the engine away for 8 s during up: up still converges, with no storm and no SIGKILL once the engine is back',
   // The storm this made (2 runs of 7 here: 14 and 64 starts for 4 places): while dockerd
   // stopped, starts sent over a connection it still served ran and died with it, and each gap
   // they left was started again, as fresh starts were not held while the engine erred. They
-  // are now (replacement.ts, decide): 8 runs since made 8 to 12 starts. Still open: 1 of them
-  // saw 3 SIGKILLs after the engine was back and 7 replacements.
-  { todo: 'no storm since fresh starts wait for a calm engine, but 1 run in 8 still sees SIGKILLs after the engine is back; not yet explained' },
+  // are now (replacement.ts, decide). What the outage breaks is still replaced, once per
+  // container: one it killed as it started, and one it left running but refusing every exec
+  // ("fork/exec /proc/self/exe: no such file or directory" once dockerd is back), which can
+  // never take a list. That one is replaced after --replace-after like any unhealthy member,
+  // and stopped gracefully: it was SIGKILLed (3 runs in 14) until failing members were
+  // drained and stopped with the image's signal instead of force-removed (plan.ts); none in
+  // 8 runs since. Members that die as the engine goes are the engine's failures, not theirs
+  // (replacement.ts): replacing resumes once it is calm, not 60 s later.
   async (t) => {
   // An engine per test: one for the file would keep the process alive past tap's end (its
   // dockerd is a child), and its teardown would never run.
@@ -185,10 +195,21 @@ t.test(
   const counted = events.stop();
   // While dockerd shuts down and restores, it may kill a container it was still starting: that
   // is the engine's doing. Once it is back, nothing may be killed.
-  t.comment(`SIGKILLs: ${counted.kill9} in all, ${counted.kill9Since(back)} after the engine was back`);
+  t.comment(`SIGKILLs: ${counted.kill9} in all, ${counted.kill9Since(back)} after the engine was back (${new Date(back).toISOString()})`);
+  if (counted.kill9Since(back) || process.env.FLEET_TEST_DUMP) {
+    t.comment(`killed after: ${counted.killed9Since(back).join('; ')}`);
+    t.comment(d.logs().split('\n').filter((l) => /WARN|ERROR|member\.|replac|list\.converged|engine/.test(l)).slice(-120).join('\n'));
+    if (process.env.FLEET_TEST_DUMP) (await import('node:fs')).writeFileSync(process.env.FLEET_TEST_DUMP, d.logs());
+  }
   t.equal(counted.kill9Since(back), 0, 'no container was killed with SIGKILL once the engine was back');
-  t.ok(replacements(d) <= REPLACE_BURST, `at most a burst of replacements (${replacements(d)})`);
-  t.ok(counted.starts <= count + REPLACE_BURST, `containers started: ${counted.starts}, at most ${count} and a burst`);
+  // No storm (that was a place started again and again: 64 starts for 4). A place may fail a
+  // few times in a row here, each time by the engine's doing: its container killed by the
+  // outage as it started, its replacement's start refused while dockerd went, a container
+  // left unable to exec. 8 runs saw at most 3 (attempt= counts from 1).
+  const attempts = [...d.logs().matchAll(/ member\.started .*attempt=(\d+)/g)].map((m) => Number(m[1]));
+  t.ok(Math.max(...attempts) <= 4, `no place failed more than three times in a row (attempts: ${attempts.join(' ')})`);
+  t.ok(replacements(d) <= 2 * count, `at most two replacements a place (${replacements(d)})`);
+  t.ok(counted.starts <= 3 * count, `containers started: ${counted.starts}, at most ${3 * count}`);
   t.equal((await get('127.0.0.1', d.port)).status, 200, 'the fleet serves');
 });
 

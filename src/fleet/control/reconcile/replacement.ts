@@ -59,25 +59,43 @@ export function backoff(failures: number, baseMs: number, maxMs: number): number
   return Math.min(maxMs, baseMs * 2 ** Math.min(failures - 1, 30));
 }
 
-/** A member failed; `attempt` is how many failures in a row its slot had before this one. */
+/**
+ * A member failed; `attempt` is how many failures in a row its slot had before this one. While
+ * the engine errs, the failure is the engine's: its slot is owed a replacement and backs off
+ * as always, but it is not counted among members' failures, so replacing resumes once the
+ * engine is calm instead of a whole window later.
+ */
 export function failed(state: ReplacementState, now: number, previousAttempts: number, config: ReplacementConfig): ReplacementState {
   const attempt = previousAttempts + 1;
   return {
     ...state,
     // A slot's first failure is replaced at once (within the rate): only a slot that keeps failing waits.
     owed: [...state.owed, { attempt, notBefore: now + backoff(attempt - 1, config.backoffBaseMs, config.backoffMaxMs) }],
-    failures: [...recent(state.failures, now, config), now],
+    failures: engineErring(state, now, config) ? recent(state.failures, now, config) : [...recent(state.failures, now, config), now],
   };
 }
 
-/** An engine call answered (ok, in `ms`) or failed. Only lists report their time. */
+/**
+ * An engine call answered (ok, in `ms`) or failed. Only lists report their time. An engine that
+ * starts to err (dockerd stopping) kills what it was starting a moment before it refuses calls:
+ * the failures of the last `engineCalmMs` are its too, and leave the members' count.
+ */
 export function engineAnswered(state: ReplacementState, now: number, ok: boolean, config: ReplacementConfig, listMs?: number): ReplacementState {
+  const engineErrors = ok ? recent(state.engineErrors, now, config) : [...recent(state.engineErrors, now, config), now];
+  const failures = !ok && engineErrors.length >= config.engineErrors ? state.failures.filter((t) => now - t > config.engineCalmMs) : state.failures;
   return {
     ...state,
-    engineErrors: ok ? recent(state.engineErrors, now, config) : [...recent(state.engineErrors, now, config), now],
+    failures,
+    engineErrors,
     engineOkSince: ok ? (state.engineOkSince ?? now) : undefined,
     lastListMs: listMs ?? state.lastListMs,
   };
+}
+
+/** The engine errs now: enough recent errors, and no calm period since. */
+function engineErring(state: ReplacementState, now: number, config: ReplacementConfig): boolean {
+  const calm = state.engineOkSince !== undefined && now - state.engineOkSince >= config.engineCalmMs;
+  return !calm && recent(state.engineErrors, now, config).length >= config.engineErrors;
 }
 
 function recent(times: readonly number[], now: number, config: ReplacementConfig): number[] {
@@ -89,8 +107,7 @@ export type SystemicReason = 'failures' | 'engine-errors' | 'engine-slow';
 /** Why replacing is suspended now, or undefined when it is not. */
 export function systemic(state: ReplacementState, now: number, desired: number, config: ReplacementConfig): SystemicReason | undefined {
   if (recent(state.failures, now, config).length >= Math.max(config.systemicMin, Math.ceil(config.systemicShare * desired))) return 'failures';
-  const calm = state.engineOkSince !== undefined && now - state.engineOkSince >= config.engineCalmMs;
-  if (!calm && recent(state.engineErrors, now, config).length >= config.engineErrors) return 'engine-errors';
+  if (engineErring(state, now, config)) return 'engine-errors';
   if (state.lastListMs > config.engineSlowMs) return 'engine-slow';
   return undefined;
 }

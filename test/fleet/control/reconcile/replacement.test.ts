@@ -158,6 +158,28 @@ t.test('while the engine errs, fresh starts wait too; a slow engine or failing m
   t.same([added.suspended, added.start, added.fresh], ['failures', [], 2], 'members failing together: replacements held, an added member starts');
 });
 
+t.test("failures the engine caused are the engine's: replacing resumes when it is calm, not a window later", async (t) => {
+  type Step = ['died', number] | ['erred', number] | ['answered', number];
+  const run = (steps: Step[]): ReplacementState =>
+    steps.reduce((state, [what, at]) => (what === 'died' ? failed(state, at, 0, config) : engineAnswered(state, at, what === 'answered', config, 20)), initialState(config, 0));
+  // As seen with dockerd stopped during `up` of 4: members die, the first calls fail, starts sent meanwhile fail.
+  const dockerdStops: Step[] = [['died', 1_000], ['died', 1_050], ['erred', 1_070], ['died', 1_200], ['died', 1_400], ['erred', 1_500], ['erred', 1_600], ['died', 1_650], ['died', 1_700]];
+  const cases: { name: string; steps: Step[]; now: number; want: string | undefined; owed: number }[] = [
+    { name: 'members die just before and while dockerd stops', steps: dockerdStops, now: 2_000, want: 'engine-errors', owed: 6 },
+    { name: '…and it answers well again for 5 s', steps: [...dockerdStops, ['erred', 9_000], ['answered', 10_000]], now: 15_000, want: undefined, owed: 6 },
+    { name: 'the same deaths with an engine that answers: members failing together', steps: [['died', 1_000], ['died', 1_050], ['died', 1_200], ['died', 1_400], ['died', 1_450]], now: 2_000, want: 'failures', owed: 5 },
+    { name: 'deaths 10 s before the engine erred are the members\' own', steps: [['died', 0], ['died', 10], ['died', 20], ['died', 30], ['died', 40], ['erred', 10_050], ['erred', 10_060], ['erred', 10_070], ['answered', 11_000]], now: 16_500, want: 'failures', owed: 5 },
+    { name: 'one engine error discounts nothing', steps: [['died', 0], ['died', 10], ['died', 20], ['died', 30], ['erred', 40], ['died', 50], ['answered', 60]], now: 100, want: 'failures', owed: 5 },
+  ];
+  for (const c of cases) {
+    const state = run(c.steps);
+    t.equal(systemic(state, c.now, 4, config), c.want, `${c.name}: ${c.want ?? 'not systemic'}`);
+    t.equal(state.owed.length, c.owed, `${c.name}: ${c.owed} replacements owed`);
+  }
+  const back = run([...dockerdStops, ['erred', 9_000], ['answered', 10_000]]);
+  t.same(decide(back, 15_000, 4, 4, config).start, [1, 1, 1, 1], 'once calm, the 4 places are replaced (each its first failure: no backoff)');
+});
+
 t.test('the starts in flight bound both kinds: replacements first, the rest wait their turn', async (t) => {
   let state = initialState(config, 0);
   state = failed(state, 0, 0, config);
