@@ -10,12 +10,15 @@
 // Environment: BENCH_STORM_SIZE (50), BENCH_STORM_CPU (10; 0: no quota), BENCH_STORM_MAX_S (600:
 // a side that has not converged by then is stopped and reported as such), BENCH_STORM_SIDES
 // (new,old), BENCH_STORM_ALONE (1: measure the engine alone first), BENCH_STORM_BUSY (0: busy
-// loops on every core while fleet comes up), FLEET_BIN, BENCH_OLD_BIN, FLEET_IMAGE.
+// loops on every core while fleet comes up), BENCH_STORM_CALLS (1: fleet reaches the engine
+// through a proxy that times each API call, and each side prints where the engine's time went
+// until serving, by route), FLEET_BIN, BENCH_OLD_BIN, FLEET_IMAGE.
 // Needs root (cgroups, a dockerd of its own). Node 24 runs the private engine's TypeScript as is.
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { startPrivateEngine } from '../test/fleet/e2e/private-engine.ts';
+import { startEngineCalls } from './lib/engine-calls.mjs';
 import { IMAGE, cleanup, down, freePort, installSignalHandlers, makeSide, onCleanup, up } from './lib/fleet.mjs';
 import { table } from './lib/stats.mjs';
 
@@ -25,6 +28,7 @@ const MAX_MS = Number(process.env.BENCH_STORM_MAX_S || 600) * 1000;
 const SIDES = (process.env.BENCH_STORM_SIDES || 'new,old').split(',');
 const ALONE = process.env.BENCH_STORM_ALONE !== '0';
 const BUSY = process.env.BENCH_STORM_BUSY === '1';
+const CALLS = process.env.BENCH_STORM_CALLS !== '0';
 
 installSignalHandlers();
 const engine = await startPrivateEngine([IMAGE]);
@@ -111,6 +115,10 @@ async function runSide(label, bin) {
   let replacements = 0;
   let suppressed = 0;
   let result;
+  // The daemon and its CLI reach the engine through the timing proxy (the bench's own calls do not).
+  const calls = CALLS ? await startEngineCalls(engine.host.slice('unix://'.length)) : undefined;
+  if (calls) process.env.DOCKER_HOST = calls.host;
+  let engineCalls;
   try {
     const record = await up({
       name,
@@ -129,6 +137,7 @@ async function runSide(label, bin) {
   } catch (error) {
     result = { converged: false, ms: undefined, error: String(error.message).slice(0, 200) };
   }
+  engineCalls = calls?.report();
   unbusy();
   const cpuAfter = await engine.cpuSeconds();
   const cpu = Object.fromEntries(Object.keys(cpuAfter).map((k) => [k, cpuAfter[k] - cpuBefore[k]]));
@@ -136,7 +145,9 @@ async function runSide(label, bin) {
   const counted = events.stop();
   await fast();
   await down(name);
-  return { side: label, ...result, replacements, suppressed, ...counted, cpu, peak };
+  process.env.DOCKER_HOST = engine.host;
+  await calls?.close();
+  return { side: label, ...result, replacements, suppressed, ...counted, cpu, peak, engineCalls };
 }
 
 try {
@@ -174,6 +185,16 @@ try {
       ]),
     ),
   );
+  for (const r of rows.filter((r) => r.engineCalls)) {
+    const total = r.engineCalls.reduce((sum, c) => sum + c.sumS, 0);
+    console.log(`\n${r.side}: the engine's answers until serving, by route (summed over concurrent calls: ${total.toFixed(1)} s)`);
+    console.log(
+      table(
+        ['route', 'calls', 'failed', 'summed (s)', 'share', 'p50 (ms)', 'max (ms)'],
+        r.engineCalls.slice(0, 12).map((c) => [c.route, c.calls, c.failed, c.sumS.toFixed(1), `${((100 * c.sumS) / total).toFixed(0)}%`, c.p50.toFixed(0), c.max.toFixed(0)]),
+      ),
+    );
+  }
 } finally {
   await cleanup();
 }
