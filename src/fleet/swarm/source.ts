@@ -244,8 +244,8 @@ export class StackSource {
 
   /** Members that hold a list naming them may enter rotation, after one check of their own. */
   private admit(): void {
-    const all = new Map<string, number | null>();
-    for (const agent of this.held.values()) for (const [ip, { generation }] of agent) all.set(ip, Math.max(all.get(ip) ?? 0, generation ?? 0));
+    const ips = new Set([...this.held.values()].flatMap((agent) => [...agent.keys()]));
+    const all = new Map([...ips].map((ip): [string, number] => [ip, this.generationHeld(ip) ?? 0]));
     const ready = new Set(holdingOwnList(this.firstListed, all));
     for (const m of this.current?.members ?? []) {
       const member = this.parts.members.get(m.id);
