@@ -90,7 +90,7 @@ async function engineAlone() {
   await fast();
   const ids = (await engine.docker('ps', '-aq', '--filter', 'label=storm-alone=1')).split('\n').filter(Boolean);
   if (ids.length) await engine.docker('rm', '-f', ...ids);
-  await engine.docker('network', 'rm', 'storm-alone');
+  await engine.removeNetwork('storm-alone');
   return ms;
 }
 

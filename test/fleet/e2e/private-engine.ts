@@ -25,6 +25,8 @@ export interface PrivateEngine {
   outage(meanwhile?: () => Promise<void>): Promise<void>;
   /** Runs docker against it. */
   docker(...args: string[]): Promise<string>;
+  /** Removes a network, waiting while the engine still releases the endpoints of containers just removed. */
+  removeNetwork(name: string): Promise<void>;
   /** dockerd's and containerd's pids, as they run now. */
   pids(): Promise<number[]>;
   /** CPU seconds used so far by dockerd, containerd and the container shims alive now (user + system, children reaped included). */
@@ -122,6 +124,20 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
     if (proc.exitCode === null) proc.kill('SIGKILL');
   };
 
+  // After `rm -f` of a few hundred containers the engine releases their endpoints a moment
+  // later: "has active endpoints" until then.
+  const removeNetwork = async (name: string): Promise<void> => {
+    for (let i = 0; ; i++) {
+      try {
+        await docker('network', 'rm', name);
+        return;
+      } catch (error) {
+        if (i >= 50 || !/active endpoints/.test(String((error as { stderr?: string }).stderr))) throw error;
+        await sleep(200);
+      }
+    }
+  };
+
   const cpuSeconds = async (): Promise<{ dockerd: number; containerd: number; shims: number }> => {
     const [dockerd, containerd] = await pids();
     const address = `-address ${path.join(root, 'exec', 'containerd', 'containerd.sock')}`;
@@ -171,6 +187,7 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
   return {
     host,
     docker,
+    removeNetwork,
     pids,
     cpuSeconds,
     throttle,
