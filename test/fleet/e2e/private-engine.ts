@@ -25,8 +25,8 @@ export interface PrivateEngine {
   outage(meanwhile?: () => Promise<void>): Promise<void>;
   /** Runs docker against it. */
   docker(...args: string[]): Promise<string>;
-  /** Removes a network, waiting while the engine still releases the endpoints of containers just removed. */
-  removeNetwork(name: string): Promise<void>;
+  /** Removes a network, waiting while the engine releases the endpoints of containers just removed; false when it kept some (left to `stop()`). */
+  removeNetwork(name: string): Promise<boolean>;
   /** dockerd's and containerd's pids, as they run now. */
   pids(): Promise<number[]>;
   /** CPU seconds used so far by dockerd, containerd and the container shims alive now (user + system, children reaped included). */
@@ -125,14 +125,17 @@ export async function startPrivateEngine(images: string[]): Promise<PrivateEngin
   };
 
   // After `rm -f` of a few hundred containers the engine releases their endpoints a moment
-  // later: "has active endpoints" until then.
-  const removeNetwork = async (name: string): Promise<void> => {
+  // later, or keeps some of the removed containers' for good (runs of 250 here, even after
+  // `network disconnect --force`): "has active endpoints". Tried for 5 s, then left to `stop()`,
+  // which removes the engine's whole data root.
+  const removeNetwork = async (name: string): Promise<boolean> => {
     for (let i = 0; ; i++) {
       try {
         await docker('network', 'rm', name);
-        return;
+        return true;
       } catch (error) {
-        if (i >= 50 || !/active endpoints/.test(String((error as { stderr?: string }).stderr))) throw error;
+        if (!/active endpoints/.test(String((error as { stderr?: string }).stderr))) throw error;
+        if (i >= 25) return false;
         await sleep(200);
       }
     }
