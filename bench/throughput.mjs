@@ -36,7 +36,7 @@ import { listMembers, sortIps } from './lib/docker.mjs';
 import { TICK_MS, cgroupCpu, hostTicks, ticksOf } from './lib/cpu.mjs';
 import { cleanup, down, envList, fleetsFromEnv, freePort, installSignalHandlers, onCleanup, status, up, IMAGE } from './lib/fleet.mjs';
 import { closeAgent, get, memberUrl, parseList } from './lib/http.mjs';
-import { HAPROXY, startHaproxy } from './lib/haproxy.mjs';
+import { haproxyVersion, startHaproxy } from './lib/haproxy.mjs';
 import { processes } from './lib/proc.mjs';
 import { fmt, median, table } from './lib/stats.mjs';
 import { run } from './lib/run.mjs';
@@ -286,10 +286,10 @@ async function main() {
     closeAgent();
   }
   if (process.env.BENCH_JSON) fs.writeFileSync(process.env.BENCH_JSON, JSON.stringify(phases, null, 2));
-  const haproxyVersion = (await run(HAPROXY, ['-v'], 10_000)).split('\n')[0];
+  const haproxy = await haproxyVersion();
   const lines = [
     `# fleet balancer throughput, ${new Date().toISOString()}`,
-    `host: ${os.hostname()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${haproxyVersion}, image ${IMAGE}`,
+    `host: ${os.hostname()}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, ${haproxy}, image ${IMAGE}`,
     `fleets: ${FLEETS.map((f) => `${f.label} = ${f.side.command.join(' ')}`).join('; ')}; workers ${WORKERS.join(', ')}`,
     `${MEMBERS} members; wrk -t${THREADS} -d${DURATION} --latency at -c ${LOADS.join(', ')}; ${ROUNDS} interleaved rounds; medians over rounds; CPU from /proc (utime+stime) around each run`,
     '',

@@ -9,6 +9,7 @@
 // on the same engine under the same load), with a fixed allowance for what does not depend on
 // the engine: a member's first health checks.
 import { type ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import os from 'node:os';
 import t from 'tap';
 import { IMAGE, type Daemon, converged, fleet, fleetName, freePort, get, onPrivateEngine, registerCleanup, startDaemon, steadyLoad } from './harness.js';
@@ -23,9 +24,7 @@ const ALLOWANCE_MS = 20_000;
 interface Counted {
   starts: number;
   kill9: number;
-  /** SIGKILLs at or after this time (ms since the epoch). */
-  kill9Since(ms: number): number;
-  /** The same, each as `container-id time`, for a failure's account. */
+  /** SIGKILLs at or after this time (ms since the epoch), each as `container-id time`. */
   killed9Since(ms: number): string[];
 }
 
@@ -71,7 +70,6 @@ function followEvents(t: Tap): { stop(): Counted } {
       return {
         starts: events.filter((e) => e.Action === 'start').length,
         kill9: kills().length,
-        kill9Since: (ms) => kills().filter((e) => (e.timeNano ?? 0) / 1e6 >= ms).length,
         killed9Since: (ms) =>
           kills()
             .filter((e) => (e.timeNano ?? 0) / 1e6 >= ms)
@@ -107,6 +105,12 @@ function busyLoops(): () => void {
 }
 
 const replacements = (d: Daemon): number => (d.logs().match(/ member\.replacing /g) ?? []).length;
+
+/** What the daemon decided, for a failure's account: its last warnings and changes. The whole log goes to FLEET_TEST_DUMP when set. */
+function decisions(d: Daemon, last: number): string {
+  if (process.env.FLEET_TEST_DUMP) fs.writeFileSync(process.env.FLEET_TEST_DUMP, d.logs());
+  return d.logs().split('\n').filter((l) => /WARN|ERROR|member\.|replac|list\.converged|engine/.test(l)).slice(-last).join('\n');
+}
 
 /** `fleet up` of `count` members on the engine as it is now, timed, with what the engine did meanwhile. */
 async function timedUp(t: Tap, tag: string, count: number): Promise<{ d: Daemon; ms: number; counted: Counted }> {
@@ -193,21 +197,17 @@ t.test(
   const d = await starting;
   await converged(name, count, 90_000).catch(async (error: Error) => {
     // What the daemon decided is what a failure here needs: its warnings and changes.
-    t.comment(d.logs().split('\n').filter((l) => /WARN|ERROR|member\.|replac|list\.converged/.test(l)).slice(-80).join('\n'));
+    t.comment(decisions(d, 80));
     t.comment(await engine.docker('ps', '-a', '--no-trunc', '--format', '{{.ID}} {{.Status}} {{.Labels}}'));
-    if (process.env.FLEET_TEST_DUMP) (await import('node:fs')).writeFileSync(process.env.FLEET_TEST_DUMP, d.logs());
     throw error;
   });
   const counted = events.stop();
   // While dockerd shuts down and restores, it may kill a container it was still starting: that
   // is the engine's doing. Once it is back, nothing may be killed.
-  t.comment(`SIGKILLs: ${counted.kill9} in all, ${counted.kill9Since(back)} after the engine was back (${new Date(back).toISOString()})`);
-  if (counted.kill9Since(back) || process.env.FLEET_TEST_DUMP) {
-    t.comment(`killed after: ${counted.killed9Since(back).join('; ')}`);
-    t.comment(d.logs().split('\n').filter((l) => /WARN|ERROR|member\.|replac|list\.converged|engine/.test(l)).slice(-120).join('\n'));
-    if (process.env.FLEET_TEST_DUMP) (await import('node:fs')).writeFileSync(process.env.FLEET_TEST_DUMP, d.logs());
-  }
-  t.equal(counted.kill9Since(back), 0, 'no container was killed with SIGKILL once the engine was back');
+  const killedAfter = counted.killed9Since(back);
+  t.comment(`SIGKILLs: ${counted.kill9} in all, ${killedAfter.length} after the engine was back (${new Date(back).toISOString()})`);
+  if (killedAfter.length || process.env.FLEET_TEST_DUMP) t.comment(`killed after: ${killedAfter.join('; ')}\n${decisions(d, 120)}`);
+  t.equal(killedAfter.length, 0, 'no container was killed with SIGKILL once the engine was back');
   // No storm (that was a place started again and again: 64 starts for 4). A place may fail a
   // few times in a row here, each time by the engine's doing: its container killed by the
   // outage as it started, its replacement's start refused while dockerd went, a container
@@ -241,7 +241,7 @@ t.test('the engine away for 10 s in steady state: serving goes on, nothing is re
   t.comment(`${total} requests through the outage, ${shed.length} shed by the busy host`);
   t.ok(total > 100, `the load ran through the outage (${total} requests)`);
   t.same(failures.slice(0, 5), [], 'no request failed while the engine was away');
-  if (failures.length) t.comment(d.logs().split('\n').filter((l) => /WARN|ERROR|member\.|replac|list\.converged|engine/.test(l)).slice(-60).join('\n'));
+  if (failures.length) t.comment(decisions(d, 60));
   t.equal(replacements(d), 0, 'no member was replaced');
   const added = await fleet(['add', '--name', d.name]);
   t.equal(added.code, 0, `fleet add works once the engine is back ${added.stderr}`);

@@ -114,18 +114,17 @@ export function plan(input: PlanInput): Plan {
     // A running member goes gracefully, also one replaced for failing: it may still hold
     // requests (a member whose lists cannot land keeps answering), and one that ignores the
     // stop signal is killed by the engine after the grace. Only what runs no more is reaped.
-    const running = container.running;
-    const serves = running && container.ip !== undefined && !input.failing?.has(container.id);
+    const serves = container.running && container.ip !== undefined && !input.failing?.has(container.id);
     // Created and not started yet, or restarting: on its way, neither serving nor to reap.
     const onItsWay =
       (container.state === 'created' &&
         (input.now === undefined || input.now - container.created < STARTING_GRACE_SECONDS) &&
         (input.engineGoneAt === undefined || container.created > input.engineGoneAt)) ||
       container.state === 'restarting';
-    if (input.removing.has(container.id)) (running ? drain : reap).push(container.id);
+    if (input.removing.has(container.id)) (container.running ? drain : reap).push(container.id);
     else if (serves) serving.push(container);
     else if (onItsWay) pending++;
-    else if (!input.lingering?.has(container.id)) (running ? drain : reap).push(container.id);
+    else if (!input.lingering?.has(container.id)) (container.running ? drain : reap).push(container.id);
   }
 
   // A rolling update (members on another image than the desired one): the surplus is taken
